@@ -1,0 +1,109 @@
+package dev.haul;
+
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * Why a download failed. The {@link #reason()} says what happened and whether trying again could
+ * help; an HTTP failure also carries its {@link #statusCode()}.
+ *
+ * <p>Messages never contain URL userinfo or query strings.
+ */
+public final class DownloadException extends IOException {
+
+    /** What went wrong, and whether a retry could help. */
+    public enum Reason {
+        /** The connection could not be made (refused, unreachable, connect timeout). */
+        CONNECT(true),
+        /** The connection broke: reset, closed early, body shorter than its declared length. */
+        NETWORK(true),
+        /** No response headers within the response timeout. */
+        TIMEOUT(true),
+        /** The body stopped flowing for longer than the stall timeout. */
+        STALLED(true),
+        /** The server answered 408, 429, 500, 502, 503 or 504: worth another try later. */
+        HTTP_TRANSIENT(true),
+        /** The server answered with an error status that retrying will not change (404, 403…). */
+        HTTP_STATUS(false),
+        /** The server broke the protocol: a bad Content-Range, a bad length, an unexpected status. */
+        PROTOCOL(false),
+        /**
+         * The download could not continue from the bytes already delivered: a stream-mode resume
+         * answered with the whole body, or a resume that the server refused.
+         */
+        CANNOT_RESUME(false),
+        /** TLS failed: an untrusted certificate, a wrong host name, a failed handshake. */
+        TLS(false),
+        /** The body did not match the expected size or SHA-256 digest. */
+        INTEGRITY(false),
+        /** The body is larger than the memory cap. */
+        TOO_LARGE(false),
+        /** A local file operation failed: missing directory, disk full, failed rename. */
+        LOCAL_IO(false),
+        /** Another download is writing to the same destination. */
+        DESTINATION_BUSY(false),
+        /** A policy refused the request: a non-HTTP scheme, HTTPS to HTTP, too many redirects. */
+        POLICY(false),
+        /** The caller's chunk callback threw. */
+        CALLBACK_FAILED(false),
+        /** The overall deadline passed. */
+        DEADLINE(false),
+        /** The download was cancelled. */
+        CANCELLED(false);
+
+        private final boolean retryable;
+
+        Reason(boolean retryable) {
+            this.retryable = retryable;
+        }
+
+        /** Whether another attempt at the same request could succeed. */
+        public boolean retryable() {
+            return retryable;
+        }
+    }
+
+    private final Reason reason;
+    private final int statusCode;
+    private final String url;
+
+    public DownloadException(Reason reason, String url, String message) {
+        this(reason, url, -1, message, null);
+    }
+
+    public DownloadException(Reason reason, String url, String message, Throwable cause) {
+        this(reason, url, -1, message, cause);
+    }
+
+    public DownloadException(Reason reason, String url, int statusCode, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = Objects.requireNonNull(reason, "reason");
+        this.url = url;
+        this.statusCode = statusCode;
+    }
+
+    /** What went wrong. */
+    public Reason reason() {
+        return reason;
+    }
+
+    /** The HTTP status of the failing response, or -1 when the failure was not an HTTP status. */
+    public int statusCode() {
+        return statusCode;
+    }
+
+    /** The URL of the download, with userinfo and query string redacted. */
+    public String url() {
+        return url;
+    }
+
+    /** Whether another attempt could succeed. */
+    public boolean retryable() {
+        return reason.retryable();
+    }
+
+    @Override
+    public String toString() {
+        return "DownloadException[" + reason + (statusCode > 0 ? " " + statusCode : "") + "]: " + getMessage();
+    }
+}

@@ -1,0 +1,352 @@
+package dev.haul;
+
+import dev.haul.internal.Engine;
+import dev.haul.internal.EngineConfig;
+import dev.haul.internal.FileOps;
+import dev.haul.internal.Redaction;
+import dev.haul.internal.Ticker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Downloads over HTTP(S) to memory, to a file or to a chunk callback, with resume, retries, stall
+ * detection, integrity checks and atomic file writes.
+ *
+ * <h2>The static facade</h2>
+ * The seed's API, backed by one lazily created shared instance:
+ * <pre>{@code
+ * byte[] data = DownloadManager.downloadUrl("https://api.example.com/data.json").join(); // null on failure
+ * boolean ok = DownloadManager.downloadUrl(url, Path.of("app.mpk"), DownloadOptions.defaults()).join();
+ * }</pre>
+ * These calls never complete exceptionally for a failed download: memory mode completes with
+ * {@code null}, file and stream modes with {@code false}, and the reason is logged through
+ * {@link System.Logger} (logger {@code dev.haul}) with secrets redacted from the URL.
+ *
+ * <h2>The instance API</h2>
+ * <pre>{@code
+ * try (DownloadManager manager = DownloadManager.builder().maxConnectionsPerHost(4).build()) {
+ *     Download download = manager.download(DownloadRequest.builder(url)
+ *             .destination(Destination.file(Path.of("big.iso")))
+ *             .build());
+ *     DownloadResult result = download.result().join();   // or DownloadException
+ * }
+ * }</pre>
+ *
+ * <h2>The session</h2>
+ * A manager owns at most one session at a time: one {@code java.net.http.HttpClient} with the
+ * manager's own small thread pool, whose keep-alive connections every download reuses. It is
+ * created by the first download and released after {@link Builder#sessionIdleTimeout(Duration)}
+ * without a download in flight. {@link #releaseSession()} releases it at once for new downloads;
+ * downloads already running keep it and finish normally, and it is closed when the last of them
+ * ends. On JDK 21 and later the client is closed; on 17 its threads end once it is unreachable.
+ *
+ * <p>A manager is immutable and thread-safe. {@link #close()} cancels its running downloads.
+ */
+public final class DownloadManager implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("dev.haul");
+    private static final Object SHARED_LOCK = new Object();
+    private static DownloadManager shared;
+
+    private final Engine engine;
+
+    private DownloadManager(Builder b) {
+        this.engine = new Engine(b.toConfig());
+    }
+
+    /** A builder with the defaults described on each setter. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The instance behind the static facade, created on first use. */
+    public static DownloadManager shared() {
+        synchronized (SHARED_LOCK) {
+            if (shared == null) {
+                shared = builder().build();
+            }
+            return shared;
+        }
+    }
+
+    // ---------------------------------------------------------------- the seed's static facade
+
+    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    public static CompletableFuture<byte[]> downloadUrl(String url) {
+        return downloadUrl(url, DownloadOptions.defaults());
+    }
+
+    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    public static CompletableFuture<byte[]> downloadUrl(String url, DownloadOptions options) {
+        return facade(url, Destination.memory(), options, r -> r.body(), null);
+    }
+
+    /**
+     * Downloads {@code url} to {@code outfile}: true on success, false on failure. A caller
+     * {@code Range: bytes=N-} header with an outfile of N bytes continues the file (the seed's
+     * "Resume Partial Download" pattern); the outfile is replaced only once the body is complete.
+     */
+    public static CompletableFuture<Boolean> downloadUrl(String url, Path outfile, DownloadOptions options) {
+        Objects.requireNonNull(outfile, "outfile");
+        return facade(url, Destination.file(outfile), options, r -> Boolean.TRUE, Boolean.FALSE);
+    }
+
+    /** Streams {@code url} to {@code chunkCallback}: true on success, false on failure. */
+    public static CompletableFuture<Boolean> downloadUrl(String url, ChunkCallback chunkCallback, DownloadOptions options) {
+        Objects.requireNonNull(chunkCallback, "chunkCallback");
+        return facade(url, Destination.stream(chunkCallback), options, r -> Boolean.TRUE, Boolean.FALSE);
+    }
+
+    /**
+     * The seed's full signature, where {@code outfile} and {@code chunkCallback} may each be null.
+     * Memory mode completes with the bytes or null; the other modes with {@code Boolean}.
+     *
+     * @throws IllegalArgumentException if both {@code outfile} and {@code chunkCallback} are given
+     */
+    public static CompletableFuture<?> downloadUrl(String url, Path outfile, ChunkCallback chunkCallback,
+                                                   DownloadOptions options) {
+        if (outfile != null && chunkCallback != null) {
+            throw new IllegalArgumentException("outfile and chunkCallback cannot be used together: "
+                    + "choose a file or a chunk callback");
+        }
+        if (outfile != null) {
+            return downloadUrl(url, outfile, options);
+        }
+        if (chunkCallback != null) {
+            return downloadUrl(url, chunkCallback, options);
+        }
+        return downloadUrl(url, options);
+    }
+
+    /** Whether the shared instance holds a live session. */
+    public static boolean isSessionActive() {
+        synchronized (SHARED_LOCK) {
+            return shared != null && shared.sessionActive();
+        }
+    }
+
+    /** Releases the shared session; see {@link #releaseSession()}. */
+    public static CompletableFuture<Void> closeSession() {
+        DownloadManager m;
+        synchronized (SHARED_LOCK) {
+            m = shared;
+        }
+        return m == null ? CompletableFuture.completedFuture(null) : m.releaseSession();
+    }
+
+    private static <T> CompletableFuture<T> facade(String url, Destination destination, DownloadOptions options,
+                                                   java.util.function.Function<DownloadResult, T> onSuccess,
+                                                   T onFailure) {
+        DownloadRequest request;
+        try {
+            request = (options == null ? DownloadOptions.defaults() : options)
+                    .applyTo(DownloadRequest.builder(url)).destination(destination).build();
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "download refused: " + e.getMessage());
+            return CompletableFuture.completedFuture(onFailure);
+        }
+        Download download = shared().download(request);
+        CompletableFuture<T> mapped = download.result().handle((result, failure) -> {
+            if (failure == null) {
+                return onSuccess.apply(result);
+            }
+            log(request.uri(), failure);
+            return onFailure;
+        });
+        // Cancelling or timing out the caller's future stops the transfer.
+        mapped.whenComplete((v, t) -> {
+            if (t != null) {
+                download.result().completeExceptionally(t);
+            }
+        });
+        return mapped;
+    }
+
+    private static void log(URI uri, Throwable failure) {
+        Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String why = t instanceof DownloadException de ? de.reason() + ": " + de.getMessage() : t.toString();
+        LOG.log(System.Logger.Level.WARNING, "download of " + Redaction.redact(uri) + " failed: " + why);
+    }
+
+    // ---------------------------------------------------------------- the instance API
+
+    /** Starts a download; it runs until its result completes. */
+    public Download download(DownloadRequest request) {
+        Objects.requireNonNull(request, "request");
+        return new Download(request, engine.start(request));
+    }
+
+    /** Whether this manager holds a live session. */
+    public boolean sessionActive() {
+        return engine.sessionActive();
+    }
+
+    /**
+     * Releases the session now. New downloads create a fresh one; running downloads finish on the
+     * old one, which closes when the last ends. The future completes when it has closed.
+     */
+    public CompletableFuture<Void> releaseSession() {
+        return engine.releaseSession();
+    }
+
+    /** Cancels running and queued downloads and releases the session. */
+    @Override
+    public void close() {
+        engine.close();
+        synchronized (SHARED_LOCK) {
+            if (shared == this) {
+                shared = null;
+            }
+        }
+    }
+
+    /** Builds a {@link DownloadManager}. */
+    public static final class Builder {
+        private int maxConcurrentDownloads = 64;
+        private int maxConnectionsPerHost = 8;
+        private Duration sessionIdleTimeout = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(30);
+        private Duration stallTimeout = Duration.ofSeconds(10);
+        private Duration responseTimeout = Duration.ofSeconds(30);
+        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private String userAgent;
+        private SSLContext sslContext;
+        private boolean insecure;
+        private HttpClient.Version httpVersion = HttpClient.Version.HTTP_1_1;
+        private Ticker ticker = Ticker.SYSTEM;
+        private FileOps fileOps = FileOps.DEFAULT;
+
+        private Builder() {
+        }
+
+        /** Downloads running at once; more wait in a queue without holding a thread. Default 64. */
+        public Builder maxConcurrentDownloads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConcurrentDownloads < 1: " + n);
+            }
+            this.maxConcurrentDownloads = n;
+            return this;
+        }
+
+        /** Downloads running at once against one scheme, host and port. Default 8. */
+        public Builder maxConnectionsPerHost(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerHost < 1: " + n);
+            }
+            this.maxConnectionsPerHost = n;
+            return this;
+        }
+
+        /** How long the session lives without a download in flight. Default 5 s. */
+        public Builder sessionIdleTimeout(Duration d) {
+            this.sessionIdleTimeout = nonNegative(d, "sessionIdleTimeout");
+            return this;
+        }
+
+        /** The longest wait for a TCP (and TLS) connection. Default 30 s. */
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive(d, "connectTimeout");
+            return this;
+        }
+
+        /** The default stall timeout of requests that set none. Default 10 s, the seed's. */
+        public Builder stallTimeout(Duration d) {
+            this.stallTimeout = positive(d, "stallTimeout");
+            return this;
+        }
+
+        /** The default wait for response headers of requests that set none. Default 30 s. */
+        public Builder responseTimeout(Duration d) {
+            this.responseTimeout = positive(d, "responseTimeout");
+            return this;
+        }
+
+        /** The retry policy of requests that set none. Default {@link RetryPolicy#DEFAULT}. */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Threads of the session's pool, shared by all downloads. Default max(4, 2 × cores). */
+        public Builder threads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("threads < 1: " + n);
+            }
+            this.threads = n;
+            return this;
+        }
+
+        /** The User-Agent sent unless a request sets one. Default {@code haul/<version>}. */
+        public Builder userAgent(String userAgent) {
+            this.userAgent = userAgent;
+            return this;
+        }
+
+        /** The TLS context, for a private trust store. Default: the JDK's. */
+        public Builder sslContext(SSLContext context) {
+            this.sslContext = context;
+            return this;
+        }
+
+        /**
+         * Turns off TLS certificate and host name verification. Dangerous: anyone on the path can
+         * read and change the download. Logged as a warning when a session starts.
+         */
+        public Builder insecure(boolean insecure) {
+            this.insecure = insecure;
+            return this;
+        }
+
+        /** The HTTP version offered. Default HTTP/1.1, which is as fast as HTTP/2 for downloads. */
+        public Builder httpVersion(HttpClient.Version version) {
+            this.httpVersion = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /** For tests: the time source of stall detection, speed and deadlines. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** For tests: the file operations, to inject local faults. */
+        Builder fileOps(FileOps fileOps) {
+            this.fileOps = Objects.requireNonNull(fileOps, "fileOps");
+            return this;
+        }
+
+        public DownloadManager build() {
+            return new DownloadManager(this);
+        }
+
+        EngineConfig toConfig() {
+            return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
+                    connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
+                    userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
+                    sslContext, insecure, httpVersion, ticker, fileOps);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " <= 0: " + d);
+            }
+            return d;
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " < 0: " + d);
+            }
+            return d;
+        }
+    }
+}

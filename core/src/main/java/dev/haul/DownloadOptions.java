@@ -1,0 +1,175 @@
+package dev.haul;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The seed's keyword arguments for the static {@link DownloadManager#downloadUrl} calls:
+ * {@code total_size}, {@code progress_callback} and {@code headers}, plus Haul's own knobs.
+ *
+ * <pre>{@code
+ * DownloadOptions options = DownloadOptions.builder()
+ *         .totalSize(app.size())
+ *         .progressCallback(percent -> bar.setValue(percent))
+ *         .headers(Map.of("Authorization", "Bearer " + token))
+ *         .build();
+ * }</pre>
+ */
+public final class DownloadOptions {
+    private static final DownloadOptions DEFAULTS = builder().build();
+
+    private final long totalSize;
+    private final ProgressCallback progressCallback;
+    private final Map<String, String> headers;
+    private final DownloadListener listener;
+    private final RetryPolicy retryPolicy;
+    private final Duration stallTimeout;
+    private final Duration responseTimeout;
+    private final Duration deadline;
+    private final long maxMemoryBytes;
+    private final String expectedSha256;
+
+    private DownloadOptions(Builder b) {
+        this.totalSize = b.totalSize;
+        this.progressCallback = b.progressCallback;
+        this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.listener = b.listener;
+        this.retryPolicy = b.retryPolicy;
+        this.stallTimeout = b.stallTimeout;
+        this.responseTimeout = b.responseTimeout;
+        this.deadline = b.deadline;
+        this.maxMemoryBytes = b.maxMemoryBytes;
+        this.expectedSha256 = b.expectedSha256;
+    }
+
+    /** No total size, no callbacks, no headers, default timeouts and retries. */
+    public static DownloadOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public long totalSize() {
+        return totalSize;
+    }
+
+    public ProgressCallback progressCallback() {
+        return progressCallback;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** Applies these options to a request builder. */
+    DownloadRequest.Builder applyTo(DownloadRequest.Builder b) {
+        b.totalSizeHint(totalSize).progressCallback(progressCallback).headers(headers).listener(listener)
+                .retryPolicy(retryPolicy).expectedSha256(expectedSha256);
+        if (stallTimeout != null) {
+            b.stallTimeout(stallTimeout);
+        }
+        if (responseTimeout != null) {
+            b.responseTimeout(responseTimeout);
+        }
+        if (deadline != null) {
+            b.deadline(deadline);
+        }
+        if (maxMemoryBytes >= 0) {
+            b.maxMemoryBytes(maxMemoryBytes);
+        }
+        return b;
+    }
+
+    /** Builds {@link DownloadOptions}. */
+    public static final class Builder {
+        private long totalSize = -1;
+        private ProgressCallback progressCallback;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private DownloadListener listener;
+        private RetryPolicy retryPolicy;
+        private Duration stallTimeout;
+        private Duration responseTimeout;
+        private Duration deadline;
+        private long maxMemoryBytes = -1;
+        private String expectedSha256;
+
+        private Builder() {
+        }
+
+        /** The expected size in bytes, for progress (the seed's {@code total_size}). */
+        public Builder totalSize(long bytes) {
+            if (bytes < -1) {
+                throw new IllegalArgumentException("totalSize < 0: " + bytes);
+            }
+            this.totalSize = bytes;
+            return this;
+        }
+
+        public Builder progressCallback(ProgressCallback callback) {
+            this.progressCallback = callback;
+            return this;
+        }
+
+        /** Request headers, sent as given; null means none. */
+        public Builder headers(Map<String, String> headers) {
+            if (headers != null) {
+                this.headers.putAll(headers);
+            }
+            return this;
+        }
+
+        public Builder header(String name, String value) {
+            this.headers.put(name, value);
+            return this;
+        }
+
+        /** Richer events: bytes, speed and retries. */
+        public Builder listener(DownloadListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
+            return this;
+        }
+
+        /** See {@link DownloadRequest.Builder#stallTimeout(Duration)}. */
+        public Builder stallTimeout(Duration timeout) {
+            this.stallTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link DownloadRequest.Builder#responseTimeout(Duration)}. */
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = timeout;
+            return this;
+        }
+
+        /** See {@link DownloadRequest.Builder#deadline(Duration)}. */
+        public Builder deadline(Duration deadline) {
+            this.deadline = deadline;
+            return this;
+        }
+
+        /** See {@link DownloadRequest.Builder#maxMemoryBytes(long)}. */
+        public Builder maxMemoryBytes(long bytes) {
+            this.maxMemoryBytes = bytes;
+            return this;
+        }
+
+        /** See {@link DownloadRequest.Builder#expectedSha256(String)}. */
+        public Builder expectedSha256(String hex) {
+            this.expectedSha256 = hex;
+            return this;
+        }
+
+        public DownloadOptions build() {
+            return new DownloadOptions(this);
+        }
+    }
+}

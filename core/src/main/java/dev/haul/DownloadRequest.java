@@ -1,0 +1,364 @@
+package dev.haul;
+
+import dev.haul.internal.Redaction;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * One download, described once: the URL, its headers, where the bytes go and how hard to try.
+ * Immutable and safe to share; {@link #newBuilder()} derives a changed copy.
+ *
+ * <pre>{@code
+ * DownloadRequest request = DownloadRequest.builder("https://example.com/app.mpk")
+ *         .destination(Destination.file(Path.of("app.mpk")))
+ *         .expectedSha256("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+ *         .build();
+ * }</pre>
+ */
+public final class DownloadRequest {
+
+    /** The seed's memory cap is the device; ours is this, unless the caller says otherwise. */
+    public static final long DEFAULT_MAX_MEMORY_BYTES = 256L * 1024 * 1024;
+    /** Chrome follows 21 redirects; Firefox, curl and wget follow 20. */
+    public static final int DEFAULT_MAX_REDIRECTS = 20;
+
+    private final URI uri;
+    private final Map<String, String> headers;
+    private final Destination destination;
+    private final long totalSizeHint;
+    private final long expectedSize;
+    private final String expectedSha256;
+    private final RetryPolicy retryPolicy;
+    private final Duration stallTimeout;
+    private final Duration responseTimeout;
+    private final Duration deadline;
+    private final long maxMemoryBytes;
+    private final DownloadListener listener;
+    private final ProgressCallback progressCallback;
+    private final int maxRedirects;
+    private final boolean keepCredentialsOnRedirect;
+    private final boolean continueExisting;
+
+    private DownloadRequest(Builder b) {
+        this.uri = b.uri;
+        this.headers = Collections.unmodifiableMap(new TreeMap<>(b.headers));
+        this.destination = b.destination;
+        this.totalSizeHint = b.totalSizeHint;
+        this.expectedSize = b.expectedSize;
+        this.expectedSha256 = b.expectedSha256;
+        this.retryPolicy = b.retryPolicy;
+        this.stallTimeout = b.stallTimeout;
+        this.responseTimeout = b.responseTimeout;
+        this.deadline = b.deadline;
+        this.maxMemoryBytes = b.maxMemoryBytes;
+        this.listener = b.listener;
+        this.progressCallback = b.progressCallback;
+        this.maxRedirects = b.maxRedirects;
+        this.keepCredentialsOnRedirect = b.keepCredentialsOnRedirect;
+        this.continueExisting = b.continueExisting;
+    }
+
+    /** A builder for a GET of {@code url}; throws {@link IllegalArgumentException} if it is not http(s). */
+    public static Builder builder(String url) {
+        Objects.requireNonNull(url, "url");
+        try {
+            return builder(new URI(url.trim()));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a valid URL: " + e.getMessage(), e);
+        }
+    }
+
+    /** A builder for a GET of {@code uri}; throws {@link IllegalArgumentException} if it is not http(s). */
+    public static Builder builder(URI uri) {
+        return new Builder(uri);
+    }
+
+    public Builder newBuilder() {
+        return new Builder(this);
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    /** The caller's headers, names in a case-insensitive order. */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public Destination destination() {
+        return destination;
+    }
+
+    /** A size for progress only, or -1. */
+    public long totalSizeHint() {
+        return totalSizeHint;
+    }
+
+    /** The size the body must have, or -1. */
+    public long expectedSize() {
+        return expectedSize;
+    }
+
+    /** The SHA-256 the body must have, as lower-case hex, or null. */
+    public String expectedSha256() {
+        return expectedSha256;
+    }
+
+    /** The retry policy, or null for the manager's default. */
+    public RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    /** The longest time without body bytes before an attempt is abandoned, or null for the default. */
+    public Duration stallTimeout() {
+        return stallTimeout;
+    }
+
+    /** The longest wait for response headers, or null for the default. */
+    public Duration responseTimeout() {
+        return responseTimeout;
+    }
+
+    /** The time the whole download may take, retries included, or null for no limit. */
+    public Duration deadline() {
+        return deadline;
+    }
+
+    public long maxMemoryBytes() {
+        return maxMemoryBytes;
+    }
+
+    public DownloadListener listener() {
+        return listener;
+    }
+
+    public ProgressCallback progressCallback() {
+        return progressCallback;
+    }
+
+    public int maxRedirects() {
+        return maxRedirects;
+    }
+
+    public boolean keepCredentialsOnRedirect() {
+        return keepCredentialsOnRedirect;
+    }
+
+    /** Whether an existing file at the destination is continued, as {@code wget -c}. */
+    public boolean continueExisting() {
+        return continueExisting;
+    }
+
+    @Override
+    public String toString() {
+        return "DownloadRequest{" + Redaction.redact(uri) + " -> " + destination + "}";
+    }
+
+    /** Builds a {@link DownloadRequest}. Setters validate at once and name the bad value. */
+    public static final class Builder {
+        private URI uri;
+        private final TreeMap<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        private Destination destination = Destination.memory();
+        private long totalSizeHint = -1;
+        private long expectedSize = -1;
+        private String expectedSha256;
+        private RetryPolicy retryPolicy;
+        private Duration stallTimeout;
+        private Duration responseTimeout;
+        private Duration deadline;
+        private long maxMemoryBytes = DEFAULT_MAX_MEMORY_BYTES;
+        private DownloadListener listener;
+        private ProgressCallback progressCallback;
+        private int maxRedirects = DEFAULT_MAX_REDIRECTS;
+        private boolean keepCredentialsOnRedirect;
+        private boolean continueExisting;
+
+        private Builder(URI uri) {
+            uri(uri);
+        }
+
+        private Builder(DownloadRequest r) {
+            this.uri = r.uri;
+            this.headers.putAll(r.headers);
+            this.destination = r.destination;
+            this.totalSizeHint = r.totalSizeHint;
+            this.expectedSize = r.expectedSize;
+            this.expectedSha256 = r.expectedSha256;
+            this.retryPolicy = r.retryPolicy;
+            this.stallTimeout = r.stallTimeout;
+            this.responseTimeout = r.responseTimeout;
+            this.deadline = r.deadline;
+            this.maxMemoryBytes = r.maxMemoryBytes;
+            this.listener = r.listener;
+            this.progressCallback = r.progressCallback;
+            this.maxRedirects = r.maxRedirects;
+            this.keepCredentialsOnRedirect = r.keepCredentialsOnRedirect;
+            this.continueExisting = r.continueExisting;
+        }
+
+        public Builder uri(URI uri) {
+            Objects.requireNonNull(uri, "uri");
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new IllegalArgumentException("only http and https URLs can be downloaded: "
+                        + Redaction.redact(uri));
+            }
+            if (uri.getHost() == null || uri.getHost().isEmpty()) {
+                throw new IllegalArgumentException("URL has no host: " + Redaction.redact(uri));
+            }
+            this.uri = uri;
+            return this;
+        }
+
+        /** Sets a header, replacing one of the same name (names are case-insensitive). */
+        public Builder header(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
+                throw new IllegalArgumentException("invalid header name: '" + name + "'");
+            }
+            if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw new IllegalArgumentException("invalid value for header " + name);
+            }
+            headers.put(name, value);
+            return this;
+        }
+
+        /** Sets every header of {@code map}; null means none. */
+        public Builder headers(Map<String, String> map) {
+            if (map != null) {
+                map.forEach(this::header);
+            }
+            return this;
+        }
+
+        public Builder destination(Destination destination) {
+            this.destination = Objects.requireNonNull(destination, "destination");
+            return this;
+        }
+
+        /** A size used for progress only (the seed's {@code total_size}); -1 for none. */
+        public Builder totalSizeHint(long bytes) {
+            if (bytes < -1) {
+                throw new IllegalArgumentException("totalSizeHint < 0: " + bytes);
+            }
+            this.totalSizeHint = bytes;
+            return this;
+        }
+
+        /** The size the body must have; a different size fails with INTEGRITY. -1 for no check. */
+        public Builder expectedSize(long bytes) {
+            if (bytes < -1) {
+                throw new IllegalArgumentException("expectedSize < 0: " + bytes);
+            }
+            this.expectedSize = bytes;
+            return this;
+        }
+
+        /** The SHA-256 the body must have, as 64 hex digits; null for no check. */
+        public Builder expectedSha256(String hex) {
+            if (hex != null) {
+                String h = hex.trim().toLowerCase(Locale.ROOT);
+                if (!h.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("not a SHA-256 hex digest: '" + hex + "'");
+                }
+                hex = h;
+            }
+            this.expectedSha256 = hex;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
+            return this;
+        }
+
+        /** No body bytes for this long abandons the attempt, which then resumes. Default 10 s. */
+        public Builder stallTimeout(Duration timeout) {
+            this.stallTimeout = positive(timeout, "stallTimeout");
+            return this;
+        }
+
+        /** The longest wait for the response headers of one attempt. Default 30 s. */
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = positive(timeout, "responseTimeout");
+            return this;
+        }
+
+        /** The time the whole download may take, retries included; null for no limit. */
+        public Builder deadline(Duration deadline) {
+            this.deadline = positive(deadline, "deadline");
+            return this;
+        }
+
+        /** The largest body a memory download accepts. Default 256 MiB. */
+        public Builder maxMemoryBytes(long bytes) {
+            if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxMemoryBytes out of range: " + bytes);
+            }
+            this.maxMemoryBytes = bytes;
+            return this;
+        }
+
+        public Builder listener(DownloadListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Builder progressCallback(ProgressCallback callback) {
+            this.progressCallback = callback;
+            return this;
+        }
+
+        /** At most this many redirects are followed (default 20); 0 follows none. */
+        public Builder maxRedirects(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxRedirects < 0: " + n);
+            }
+            this.maxRedirects = n;
+            return this;
+        }
+
+        /**
+         * Keeps Authorization, Cookie, Proxy-Authorization and URL userinfo on redirects to
+         * another scheme, host or port (curl's {@code --location-trusted}). Off by default.
+         */
+        public Builder keepCredentialsOnRedirect(boolean keep) {
+            this.keepCredentialsOnRedirect = keep;
+            return this;
+        }
+
+        /**
+         * Treats an existing file at the file destination as the first part of the body and asks
+         * only for the rest, as {@code wget -c}. The server must prove the rest belongs to the same
+         * representation by answering 206 with a matching Content-Range; a 200 starts over. The
+         * existing file stays untouched until the whole body is in place.
+         */
+        public Builder continueExisting(boolean continueExisting) {
+            this.continueExisting = continueExisting;
+            return this;
+        }
+
+        public DownloadRequest build() {
+            if (expectedSize >= 0 && destination instanceof Destination.Memory && expectedSize > maxMemoryBytes) {
+                throw new IllegalArgumentException("expectedSize " + expectedSize + " > maxMemoryBytes " + maxMemoryBytes);
+            }
+            return new DownloadRequest(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d != null && (d.isNegative() || d.isZero())) {
+                throw new IllegalArgumentException(name + " <= 0: " + d);
+            }
+            return d;
+        }
+    }
+}
