@@ -16,10 +16,10 @@ enum ExitCode {
     HTTP(3, "the server answered with an error status (404, 403, 500, ...)"),
     NETWORK(4, "connect failure, connection lost, timeout, stall, protocol error"),
     INTEGRITY(5, "the body did not match --sha256 (or its announced size)"),
-    LOCAL_IO(6, "a local file problem: missing directory, disk full, no free name, stdout closed"),
-    SECURITY(7, "TLS failure or refused by policy (bad certificate, https->http, redirect loop)"),
+    LOCAL_IO(6, "local I/O: directory missing, disk full, no free name, stdout closed"),
+    SECURITY(7, "TLS failure, or refused by policy (https->http, too many redirects)"),
     CANCELLED(8, "cancelled"),
-    INTERRUPTED(130, "interrupted by Ctrl-C (SIGINT); run the same command again to resume");
+    INTERRUPTED(130, "interrupted (Ctrl-C); run the same command again to resume");
 
     final int code;
     final String meaning;

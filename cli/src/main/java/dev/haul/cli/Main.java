@@ -66,7 +66,7 @@ public final class Main implements Callable<Integer> {
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         Main main = new Main(System.in, out, err, Terminal.detect());
-        Runtime.getRuntime().addShutdownHook(new Thread(main::onShutdown, "haul-interrupt"));
+        Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "haul-interrupt"));
         int code = main.run(args);
         main.stopping = true;
         System.exit(code);
@@ -127,7 +127,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** The shutdown hook: on Ctrl-C (or SIGTERM) cancel running downloads, keeping their .part. */
-    private void onShutdown() {
+    void interrupt() {
         Batch batch = running;
         if (stopping || batch == null) {
             return;
