@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
 @Command(name = "haul",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {GetCommand.class, DemoCommand.class},
+        subcommands = {GetCommand.class, DemoCommand.class, CdsTraining.class},
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Downloads files over HTTP(S): resumable, verifiable, in parallel.",
