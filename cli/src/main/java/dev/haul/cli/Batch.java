@@ -235,6 +235,8 @@ final class Batch implements ProgressRenderer.Board {
         s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ").append(Units.rate(r.size() / seconds));
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
+        } else if (r.statusCode() == 206) {
+            s.append(", resumed");   // from a .part of an earlier run
         }
         if (r.attempts() > 1) {
             s.append(", ").append(r.attempts()).append(" attempts");

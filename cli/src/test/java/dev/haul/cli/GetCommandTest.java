@@ -139,19 +139,20 @@ class GetCommandTest {
         byte[] body = LoopbackServer.body(400_000);
         server.fileCutOnce("/big.bin", body, 150_000);
         Path out = dir.resolve("big.bin");
-        String[] args = {"get", server.url("/big.bin"), "-o", out.toString(), "-q", "--retries", "0"};
+        String[] args = {"get", server.url("/big.bin"), "-o", out.toString(), "--retries", "0"};
 
         CliRun first = CliRun.of(args);
 
         assertEquals(ExitCode.NETWORK.code, first.code(), first::toString);
         assertFalse(Files.exists(out), "no file after a failed download");
         assertTrue(Files.exists(dir.resolve("big.bin.part")), ".part stays for the rerun");
-        assertEquals(1, first.stderrLines().size(), first::toString);
-        assertTrue(first.stderr().contains("run the same command again"), first::toString);
+        assertEquals(1, first.errors().size(), first::toString);
+        assertTrue(first.errors().get(0).contains("run the same command again"), first::toString);
 
         CliRun second = CliRun.of(args);
 
         assertEquals(0, second.code(), second::toString);
+        assertTrue(second.stderr().contains(", resumed"), second::toString);
         assertArrayEquals(body, Files.readAllBytes(out));
         assertFalse(Files.exists(dir.resolve("big.bin.part")));
         List<LoopbackServer.Request> requests = server.requests("/big.bin");
