@@ -153,7 +153,9 @@ final class GetCommand implements Callable<Integer> {
         if (connectTimeout != null) {
             mb.connectTimeout(seconds(connectTimeout, "--connect-timeout"));
         }
-        try (DownloadManager manager = mb.build()) {
+        // The --insecure warning above already said what the library would log when the session starts.
+        try (LibraryWarnings warnings = new LibraryWarnings(out, m -> insecure && m.contains("TLS verification"));
+             DownloadManager manager = mb.build()) {
             return main.runInterruptibly(new Batch(manager, jobs, parallel, out, null)).code;
         }
     }

@@ -61,6 +61,10 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && (args[0].equals("get") || args[0].equals("demo"))
+                && !"false".equals(System.getProperty("haul.warmup"))) {
+            warmUpTls();
+        }
         // Unbuffered-by-default System.out is a PrintStream that hides write errors; the data of
         // `-o -` needs a stream that reports them (a closed pipe must fail the download).
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
@@ -69,7 +73,46 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "haul-interrupt"));
         int code = main.run(args);
         main.stopping = true;
+        stopSelectorThreads();
         System.exit(code);
+    }
+
+    /**
+     * Starts building the JDK's default TLS context on a spare thread while the flags are parsed.
+     * Every HttpClient builds it, even for plain http, and loading the trust store is the single
+     * largest cost of a first download (about 0.3 s here); done in parallel, most of it is hidden.
+     */
+    private static void warmUpTls() {
+        Thread t = new Thread(() -> {
+            try {
+                javax.net.ssl.SSLContext.getDefault();
+            } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
+                // the download reports TLS problems itself
+            }
+        }, "haul-tls-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Lets the JVM exit at once. At exit, JDK 17 waits up to 300 ms for every thread that is in
+     * native code (VM_Exit::wait_for_threads_in_native_to_block), and the HttpClient's selector
+     * thread sits in epoll until its client is garbage-collected: JDK 17 has no
+     * {@code HttpClient.close()}. Its loop ends when the thread is interrupted, and every download
+     * has ended by now, so interrupting it costs nothing and saves a third of a second per run.
+     */
+    private static void stopSelectorThreads() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("HttpClient-") && t.getName().endsWith("-SelectorManager")) {
+                t.interrupt();
+                try {
+                    t.join(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
