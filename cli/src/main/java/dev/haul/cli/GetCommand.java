@@ -253,8 +253,8 @@ final class GetCommand implements Callable<Integer> {
         taken.add(file);
         String shown = String.valueOf(directory.resolve(file.getFileName()));
         if (!file.getFileName().toString().equals(name)) {
-            out.error("haul: note: " + directory.resolve(name) + " exists (or is taken by an earlier URL); "
-                    + Urls.redact(uri) + " will be saved as " + shown);
+            out.error("haul: note: " + directory.resolve(name) + " is taken; saving " + Urls.redact(uri)
+                    + " as " + shown);
         }
         request.destination(Destination.file(file));
         return Job.of(url, uri, file.getFileName().toString(), file, shown, request);

@@ -216,8 +216,8 @@ class GetCommandTest {
         assertEquals("old", Files.readString(dir.resolve("report.pdf")), "existing file untouched");
         assertEquals("new", Files.readString(dir.resolve("report.pdf.1")));
         assertEquals("other", Files.readString(dir.resolve("report.pdf.2")));
-        assertTrue(run.stderr().contains("will be saved as " + dir.resolve("report.pdf.1")), run::toString);
-        assertTrue(run.stderr().contains("will be saved as " + dir.resolve("report.pdf.2")), run::toString);
+        assertTrue(run.stderr().contains(" as " + dir.resolve("report.pdf.1")), run::toString);
+        assertTrue(run.stderr().contains(" as " + dir.resolve("report.pdf.2")), run::toString);
     }
 
     @Test
