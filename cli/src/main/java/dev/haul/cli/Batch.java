@@ -214,11 +214,11 @@ final class Batch implements ProgressRenderer.Board {
 
             @Override
             public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
-                String line = "retry " + job.label + ": " + reasonText(cause) + "; attempt " + nextAttempt
-                        + " in " + Units.elapsed(delay)
+                String line = "retry " + job.label
                         + (resumeFrom > 0
-                            ? ", resuming at " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
-                            : ", from the start");
+                            ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
+                            : " from the start")
+                        + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
                 job.retries.add(line);
                 out.info(line);
                 if (extraListener != null) {
@@ -238,7 +238,7 @@ final class Batch implements ProgressRenderer.Board {
         } else if (r.statusCode() == 206) {
             s.append(", resumed");   // from a .part of an earlier run
         }
-        if (r.attempts() > 1) {
+        if (r.attempts() > 1 && r.resumedFrom() == 0) {
             s.append(", ").append(r.attempts()).append(" attempts");
         }
         if (r.sha256() != null && hasExpectedSha(job)) {

@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path target = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("haul-demo-");
+        Path target = dir != null ? Files.createDirectories(dir) : newDemoDir();
         byte[] iso = generated(10 * MIB, 3);
         String isoSha = sha256(iso);
         long rate = (long) (6 * MIB * speed);
@@ -74,11 +74,9 @@ final class DemoCommand implements Callable<Integer> {
         try (DemoServer server = new DemoServer(served);
              DownloadManager manager = DownloadManager.builder()
                      .maxConcurrentDownloads(4).maxConnectionsPerHost(4).build()) {
-            say("Haul demo: a web server inside this process, on 127.0.0.1:" + server.port()
-                    + " (no internet needed), serves " + served.size() + " files.");
-            say("Haul downloads them 4 at a time into " + target + ".");
-            say("The server will cut the connection of " + VIDEO + " midway, and " + ISO
-                    + " must match its SHA-256.");
+            say("Haul demo: a web server in this process (127.0.0.1:" + server.port() + ", no internet needed)");
+            say("serves " + served.size() + " files; Haul downloads them 4 at a time into " + target + ".");
+            say("The server cuts " + VIDEO + " midway; " + ISO + " must match its SHA-256.");
             say("");
 
             List<Job> jobs = new ArrayList<>();
@@ -92,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (f.name().equals(ISO)) {
                     request.expectedSha256(isoSha);
                 }
-                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, file.toString(), request));
+                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, f.name(), request));
             }
             long start = System.nanoTime();
             ExitCode code = main.runInterruptibly(new Batch(manager, jobs, 4, out, null));
@@ -114,24 +112,32 @@ final class DemoCommand implements Callable<Integer> {
             if (r == null) {
                 what = "FAILED: " + (job.failure == null ? "?" : job.failure.reason());
             } else if (r.resumedFrom() > 0) {
-                what = "the server cut the connection at " + Units.bytes(r.resumedFrom())
-                        + "; Haul asked for the rest (Range: bytes=" + r.resumedFrom()
-                        + "-), got HTTP " + r.statusCode() + ", and joined the parts";
+                what = "cut at " + Units.bytes(r.resumedFrom()) + ", resumed (Range: bytes=" + r.resumedFrom()
+                        + "-, " + r.statusCode() + ")";
             } else if (job.label.equals(ISO)) {
-                what = "SHA-256 verified: " + (r.sha256() != null ? r.sha256() : isoSha).substring(0, 16)
-                        + "… (a mismatch would have left no file)";
+                what = "SHA-256 " + (r.sha256() != null ? r.sha256() : isoSha).substring(0, 12) + "… verified";
             } else {
                 what = "downloaded";
             }
-            say(String.format("  %-14s %10s  %s", job.label, r == null ? "-" : Units.bytes(r.size()), what));
+            say(String.format("  %-13s %8s  %s", job.label, r == null ? "-" : Units.bytes(r.size()), what));
         }
         long connections = seen.stream().mapToInt(DemoServer.Seen::remotePort).distinct().count();
-        say("  The server answered " + seen.size() + " requests on " + connections + " connections"
-                + " (keep-alive connections are reused across downloads).");
+        say("  " + seen.size() + " requests on " + connections + " connections: downloads reuse keep-alive connections.");
         say("");
         say("The files are in " + target);
-        say("Every download goes to NAME.part first and becomes NAME only when complete and verified.");
-        say("Try: ./haul get URL -o FILE    or    ./haul get URL... -d DIR    (./haul get --help)");
+        say("Each download goes to NAME.part, renamed to NAME once complete and verified.");
+        say("Try: ./haul get URL -o FILE   or   ./haul get URL... -d DIR   (see --help)");
+    }
+
+    /** A new directory with a short name: haul-demo-PID in the temp directory. */
+    private static Path newDemoDir() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path shortName = tmp.resolve("haul-demo-" + ProcessHandle.current().pid());
+        try {
+            return Files.createDirectory(shortName);
+        } catch (IOException e) {
+            return Files.createTempDirectory(tmp, "haul-demo-");
+        }
     }
 
     private void say(String line) {

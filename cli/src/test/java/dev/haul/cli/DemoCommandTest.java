@@ -29,7 +29,8 @@ class DemoCommandTest {
         assertEquals(16 * DemoCommand.MIB, Files.size(dir.resolve(DemoCommand.VIDEO)));
         assertTrue(run.stderr().contains("retry " + DemoCommand.VIDEO), run::toString);
         assertTrue(run.stderr().contains("Range: bytes="), run::toString);
-        assertTrue(run.stderr().contains("SHA-256 verified"), run::toString);
+        assertTrue(run.stderr().contains("SHA-256 verified"), run::toString);   // the saved line
+        assertTrue(run.stderr().contains("-, 206)"), run::toString);
         assertTrue(run.stderr().contains("The files are in " + dir), run::toString);
         assertEquals(0, run.stdout().length, "the demo writes to stderr only");
     }

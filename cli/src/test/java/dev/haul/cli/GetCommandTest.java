@@ -174,7 +174,7 @@ class GetCommandTest {
 
         assertEquals(0, run.code(), run::toString);
         assertArrayEquals(body, Files.readAllBytes(out));
-        assertTrue(run.stderr().contains("retry f.bin:"), run::toString);
+        assertTrue(run.stderr().contains("retry f.bin from 97.7 KiB (Range: bytes=100000-)"), run::toString);
         assertEquals("bytes=100000-", server.requests("/f.bin").get(1).range());
     }
 
