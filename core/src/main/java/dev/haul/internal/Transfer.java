@@ -293,6 +293,7 @@ public final class Transfer {
         final int number;
         volatile CompletableFuture<HttpResponse<Void>> jdkFuture;
         volatile Flow.Subscription subscription;
+        volatile BodyPump pump;
         volatile DownloadException aborted;
         /** What the response headers decided, when not "store the body". */
         DownloadException failure;
@@ -344,8 +345,13 @@ public final class Transfer {
                 throw new Failures.Carrier(new DownloadException(Reason.LOCAL_IO, url, e.getMessage(), e));
             }
             lastActivityNanos = config.ticker().nanos();
+            BodyPump p = new BodyPump(this);
+            pump = p;
             scheduleStallCheck(stallTimeout.toNanos());
-            return new BodyPump(this);
+            if (aborted != null) {
+                p.abort(aborted);
+            }
+            return p;
         }
 
         private void acceptBody(int status, HttpHeaders h) throws DownloadException, IOException {
@@ -478,6 +484,12 @@ public final class Transfer {
             Flow.Subscription s = subscription;
             if (s != null) {
                 s.cancel();
+            }
+            BodyPump p = pump;
+            if (p != null) {
+                // A cancelled subscription gets no onError: end the body ourselves, or the JDK
+                // client waits for it forever and keeps its selector thread alive.
+                p.abort(why);
             }
             CompletableFuture<HttpResponse<Void>> f = jdkFuture;
             if (f != null) {
@@ -854,6 +866,10 @@ public final class Transfer {
             subscription = s;
             attempt.subscribed(s);
             s.request(1);
+        }
+
+        void abort(DownloadException why) {
+            body.completeExceptionally(new Failures.Carrier(why));
         }
 
         @Override
