@@ -61,10 +61,6 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("get") || args[0].equals("demo"))
-                && !"false".equals(System.getProperty("haul.warmup"))) {
-            warmUpTls();
-        }
         // Unbuffered-by-default System.out is a PrintStream that hides write errors; the data of
         // `-o -` needs a stream that reports them (a closed pipe must fail the download).
         OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
@@ -75,23 +71,6 @@ public final class Main implements Callable<Integer> {
         main.stopping = true;
         stopSelectorThreads();
         System.exit(code);
-    }
-
-    /**
-     * Starts building the JDK's default TLS context on a spare thread while the flags are parsed.
-     * Every HttpClient builds it, even for plain http, and loading the trust store is the single
-     * largest cost of a first download (about 0.3 s here); done in parallel, most of it is hidden.
-     */
-    private static void warmUpTls() {
-        Thread t = new Thread(() -> {
-            try {
-                javax.net.ssl.SSLContext.getDefault();
-            } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
-                // the download reports TLS problems itself
-            }
-        }, "haul-tls-warmup");
-        t.setDaemon(true);
-        t.start();
     }
 
     /**
