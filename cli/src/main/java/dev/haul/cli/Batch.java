@@ -30,7 +30,6 @@ final class Batch implements ProgressRenderer.Board {
     private final List<Job> jobs;
     private final Semaphore window;
     private final ProgressRenderer out;
-    private final DownloadListener extraListener;
     private final Object lock = new Object();
     private final List<Job> active = new ArrayList<>();   // guarded by lock
     private int succeeded;                                // guarded by lock
@@ -38,12 +37,11 @@ final class Batch implements ProgressRenderer.Board {
     private volatile boolean interrupted;
     private volatile boolean finished;
 
-    Batch(DownloadManager manager, List<Job> jobs, int parallel, ProgressRenderer out, DownloadListener extraListener) {
+    Batch(DownloadManager manager, List<Job> jobs, int parallel, ProgressRenderer out) {
         this.manager = manager;
         this.jobs = List.copyOf(jobs);
         this.window = new Semaphore(parallel);
         this.out = out;
-        this.extraListener = extraListener;
     }
 
     /** Runs every job and returns the exit code: 0, or that of the first failed job in input order. */
@@ -206,13 +204,6 @@ final class Batch implements ProgressRenderer.Board {
     private DownloadListener listener(Job job) {
         return new DownloadListener() {
             @Override
-            public void onProgress(dev.haul.Progress progress) {
-                if (extraListener != null) {
-                    extraListener.onProgress(progress);
-                }
-            }
-
-            @Override
             public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
                 String line = "retry " + job.label
                         + (resumeFrom > 0
@@ -221,9 +212,6 @@ final class Batch implements ProgressRenderer.Board {
                         + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
                 job.retries.add(line);
                 out.info(line);
-                if (extraListener != null) {
-                    extraListener.onRetry(cause, nextAttempt, delay, resumeFrom);
-                }
             }
         };
     }

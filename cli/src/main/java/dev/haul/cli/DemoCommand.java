@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
                 jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, f.name(), request));
             }
             long start = System.nanoTime();
-            ExitCode code = main.runInterruptibly(new Batch(manager, jobs, 4, out, null));
+            ExitCode code = main.runInterruptibly(new Batch(manager, jobs, 4, out));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (code == ExitCode.INTERRUPTED) {
                 return code.code;

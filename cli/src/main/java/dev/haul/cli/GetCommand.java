@@ -154,9 +154,11 @@ final class GetCommand implements Callable<Integer> {
             mb.connectTimeout(seconds(connectTimeout, "--connect-timeout"));
         }
         // The --insecure warning above already said what the library would log when the session starts.
-        try (LibraryWarnings warnings = new LibraryWarnings(out, m -> insecure && m.contains("TLS verification"));
-             DownloadManager manager = mb.build()) {
-            return main.runInterruptibly(new Batch(manager, jobs, parallel, out, null)).code;
+        LibraryWarnings warnings = new LibraryWarnings(out, m -> insecure && m.contains("TLS verification"));
+        try (DownloadManager manager = mb.build()) {
+            return main.runInterruptibly(new Batch(manager, jobs, parallel, out)).code;
+        } finally {
+            warnings.close();
         }
     }
 
