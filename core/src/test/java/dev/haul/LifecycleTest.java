@@ -20,10 +20,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import dev.haul.testing.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Session lifecycle, cancellation, timeouts, concurrency and backpressure of the instance API. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ExtendWith(LeakCheck.class)
 class LifecycleTest {
     @TempDir Path dir;
     TestServer server;

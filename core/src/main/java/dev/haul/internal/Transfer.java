@@ -323,9 +323,10 @@ public final class Transfer {
             }
             if (status == 416 && requestedFrom > 0) {
                 ContentRange cr = ContentRange.parse(h.firstValue("Content-Range").orElse(null));
+                // "bytes */N" with N what we hold: the body is complete already. (Had we sent
+                // If-Range with a stale validator, the server would have answered 200 instead.)
                 if (cr != null && cr.unsatisfied() && rangeEnd < 0 && rangeStart == 0
-                        && cr.total() == received && resume.canVerify()
-                        && (resume.total() < 0 || resume.total() == received)) {
+                        && cr.total() == received && (resume.total() < 0 || resume.total() == received)) {
                     alreadyComplete = true; // we hold the whole body already
                 } else {
                     restartFromZero = true;
