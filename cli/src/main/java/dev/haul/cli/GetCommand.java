@@ -107,6 +107,11 @@ final class GetCommand implements Callable<Integer> {
             description = "Do not verify TLS certificates and host names (dangerous; prints a warning).")
     boolean insecure;
 
+    @Option(names = "--no-fsync",
+            description = "Do not force each finished file to disk before moving it into place "
+                    + "(faster for many small files; a power loss may then leave a partial file).")
+    boolean noFsync;
+
     @Override
     public Integer call() {
         List<String> inputs = new ArrayList<>(urls);
@@ -149,7 +154,8 @@ final class GetCommand implements Callable<Integer> {
         DownloadManager.Builder mb = DownloadManager.builder()
                 .maxConcurrentDownloads(parallel)
                 .maxConnectionsPerHost(parallel)
-                .insecure(insecure);
+                .insecure(insecure)
+                .fsync(!noFsync);
         if (connectTimeout != null) {
             mb.connectTimeout(seconds(connectTimeout, "--connect-timeout"));
         }

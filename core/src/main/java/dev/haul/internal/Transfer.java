@@ -97,7 +97,8 @@ public final class Transfer {
     private ResumeState resume = ResumeState.NONE;
     private int attempts;
     private int retriesUsed;
-    private long lastResumeOffset;
+    /** Bytes already held when the response that completed the body began. */
+    private long resumedFrom;
     private int finalStatus;
 
     // Guarded by lock.
@@ -195,7 +196,8 @@ public final class Transfer {
                 rangeStart = 0;
                 rangeEnd = -1;
             }
-            FileSink fs = FileSink.open(f.path(), config.fileOps(), url, request.uri().toString(), base, continueFile);
+            FileSink fs = FileSink.open(f.path(), config.fileOps(), url, request.uri().toString(), base,
+                    continueFile, config.fsync());
             sink = fs;
             FileSink.Found found = fs.found();
             received = found.bytes();
@@ -385,6 +387,7 @@ public final class Transfer {
                     throw protocol("Content-Length " + contentLength + " disagrees with Content-Range");
                 }
                 expectedBodyBytes = cr.length();
+                resumedFrom = received;
                 boolean firstResponse = resume.ifRange() == null && resume.total() < 0;
                 resume = firstResponse ? ResumeState.of(offered.etag(), offered.lastModified(), cr.total())
                         : new ResumeState(resume.etag(), resume.lastModified(), cr.total());
@@ -406,6 +409,7 @@ public final class Transfer {
                     rangeStart = 0;
                     rangeEnd = -1;
                 }
+                resumedFrom = 0;
                 expectedBodyBytes = status == 206 ? -1 : contentLength;
                 resume = ResumeState.of(offered.etag(), offered.lastModified(), contentLength);
                 sink.representation(resume);
@@ -586,6 +590,10 @@ public final class Transfer {
                 return;
             }
         }
+        if (error != null && a.aborted == null && failure.reason() == Reason.NETWORK && a.pump != null) {
+            failure = new DownloadException(Reason.NETWORK, url, "connection closed after " + a.bodyBytes
+                    + (a.expectedBodyBytes >= 0 ? " of " + a.expectedBodyBytes : "") + " body bytes", error);
+        }
         if (failure == null && a.expectedBodyBytes >= 0 && a.bodyBytes < a.expectedBodyBytes) {
             failure = new DownloadException(Reason.NETWORK, url, "body ended after " + a.bodyBytes + " of "
                     + a.expectedBodyBytes + " bytes");
@@ -634,9 +642,8 @@ public final class Transfer {
             return;
         }
         retriesUsed++;
-        lastResumeOffset = rangeStart + received;
         if (listener != null) {
-            listener.onRetry(failure, attempts + 1, delay, lastResumeOffset);
+            listener.onRetry(failure, attempts + 1, delay, rangeStart + received);
         }
         ScheduledFuture<?> f = engine.scheduler().schedule(this::runAttempt, delay.toNanos(), TimeUnit.NANOSECONDS);
         synchronized (lock) {
@@ -715,7 +722,7 @@ public final class Transfer {
         }
         Destination d = request.destination();
         DownloadResult r = new DownloadResult(request.uri(), withoutUserInfo(currentUri), finalStatus, size, body,
-                d instanceof Destination.File f ? f.path() : null, sha, attempts, lastResumeOffset,
+                d instanceof Destination.File f ? f.path() : null, sha, attempts, resumedFrom,
                 Duration.ofNanos(config.ticker().nanos() - startNanos));
         cleaned.set(true);
         release();
