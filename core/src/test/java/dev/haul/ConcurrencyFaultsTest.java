@@ -114,36 +114,42 @@ class ConcurrencyFaultsTest {
     @Test
     void cancellingHalfOfSixtyFourLeavesNoDestinationForThemAndTheRestIntact() throws Exception {
         byte[] body = TestBodies.random(256 * 1024, 45);
-        server.handle("/f", ServeBytes.of(body).throttle(16 * 1024, 20));
+        server.handle("/f", ServeBytes.of(body).throttle(8 * 1024, 20));
         List<Download> all = new ArrayList<>();
+        Set<Integer> cancelled = new HashSet<>();
         try (DownloadManager m = fastManager().maxConnectionsPerHost(16).build()) {
             for (int i = 0; i < 64; i++) {
                 all.add(m.download(DownloadRequest.builder(server.url("/f?i=" + i))
                         .destination(Destination.file(dir.resolve("out-" + i + ".bin"))).build()));
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (all.stream().filter(d -> d.progress().bytesDone() > 0).count() < 8 && System.nanoTime() < until) {
+            while (all.stream().filter(d -> d.progress().bytesDone() > 0).count() < 4 && System.nanoTime() < until) {
                 Thread.sleep(5);
             }
             long t0 = System.nanoTime();
             for (int i = 1; i < 64; i += 2) {
-                all.get(i).cancel();
+                if (all.get(i).cancel()) {
+                    cancelled.add(i);
+                }
             }
-            for (int i = 1; i < 64; i += 2) {
+            assertTrue(cancelled.size() >= 28, "cancelled " + cancelled.size() + " of 32 (the rest had finished)");
+            for (int i : cancelled) {
                 Download d = all.get(i);
                 assertThrows(CancellationException.class, () -> d.result().get(1, TimeUnit.SECONDS));
                 assertTrue(d.result().isCancelled());
                 assertTrue(d.progress().bytesDone() < body.length, "cancelled #" + i);
             }
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "cancel is immediate");
-            for (int i = 0; i < 64; i += 2) {
-                assertArrayEquals(body, Files.readAllBytes(success(all.get(i)).file()), "#" + i);
+            for (int i = 0; i < 64; i++) {
+                if (!cancelled.contains(i)) {
+                    assertArrayEquals(body, Files.readAllBytes(success(all.get(i)).file()), "#" + i);
+                }
             }
         }
         Set<String> allowed = new HashSet<>();
         List<String> required = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
-            if (i % 2 == 0) {
+            if (!cancelled.contains(i)) {
                 required.add("out-" + i + ".bin");
             } else {
                 allowed.add("out-" + i + ".bin.part");

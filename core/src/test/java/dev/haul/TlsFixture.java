@@ -65,6 +65,21 @@ final class TlsFixture implements AutoCloseable {
         executor.awaitTermination(2, TimeUnit.SECONDS);
     }
 
+    private static final java.util.Map<String, Path> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Like {@link #keystore}, made once per JVM run (keytool is a whole JVM start). */
+    static synchronized Path cachedKeystore(String name, String san) throws IOException, InterruptedException {
+        Path ks = CACHE.get(name + "|" + san);
+        if (ks == null || !Files.exists(ks)) {
+            Path dir = Files.createTempDirectory("haul-tls");
+            ks = keystore(dir, name, san);
+            ks.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            CACHE.put(name + "|" + san, ks);
+        }
+        return ks;
+    }
+
     /** A PKCS12 key store holding a fresh self-signed RSA certificate with this SAN extension. */
     static Path keystore(Path dir, String name, String san) throws IOException, InterruptedException {
         Path ks = dir.resolve(name + ".p12");

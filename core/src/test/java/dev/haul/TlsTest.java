@@ -30,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @ExtendWith(LeakCheck.class)
 class TlsTest {
-    @TempDir static Path certs;
     static Path good;
     static Path wrongHost;
 
@@ -39,8 +38,8 @@ class TlsTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        good = TlsFixture.keystore(certs, "localhost", "ip:127.0.0.1,dns:localhost");
-        wrongHost = TlsFixture.keystore(certs, "example.invalid", "dns:example.invalid");
+        good = TlsFixture.cachedKeystore("localhost", "ip:127.0.0.1,dns:localhost");
+        wrongHost = TlsFixture.cachedKeystore("example.invalid", "dns:example.invalid");
     }
 
     /** A listener that counts retries: a TLS failure must not be retried. */
