@@ -61,8 +61,9 @@ final class Outcomes {
     static FileOps fileOps(FaultyFiles faults) {
         return new FileOps() {
             @Override
-            public FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-                return faults.open(path, options);
+            public FileChannel open(Path path, Set<? extends OpenOption> options,
+                                    java.nio.file.attribute.FileAttribute<?>... attributes) throws IOException {
+                return faults.open(path, options, attributes);
             }
 
             @Override
