@@ -34,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -175,7 +174,6 @@ class ConcurrencyFaultsTest {
     }
 
     @Test
-    @Disabled("engine bug: a queued file download opens (and locks) its .part before admission, so queued downloads hold one fd each")
     void queuedFileDownloadsHoldNoFileHandles() throws Exception {
         server.always("/slow", Responses.ok(TestBodies.bytes(1000)).headersDelay(60_000));
         try (DownloadManager m = fastManager().maxConcurrentDownloads(1).build()) {
@@ -239,7 +237,6 @@ class ConcurrencyFaultsTest {
 
     /** Another process holding the part's lock is simulated by a lock held in this JVM. */
     @Test
-    @Disabled("engine bug: DESTINATION_BUSY from the part's file lock then deletes the lock holder's .part and .part.meta")
     void aPartLockedByAnotherWriterIsBusyAndLeftAlone() throws Exception {
         server.handle("/f", ServeBytes.of(TestBodies.bytes(10_000)));
         Path out = dir.resolve("out.bin");
@@ -329,7 +326,6 @@ class ConcurrencyFaultsTest {
     }
 
     @Test
-    @Disabled("engine bug: close() cancels transfers one by one; each cancelled one's permit admits a queued one, which sends its request after close()")
     void queuedDownloadsNeverStartOnceTheManagerIsClosed() throws Exception {
         server.handle("/f", ServeBytes.of(TestBodies.bytes(1_000_000)).throttle(8 * 1024, 20));
         DownloadManager m = fastManager().maxConnectionsPerHost(3).build();

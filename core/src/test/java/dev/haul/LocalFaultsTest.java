@@ -27,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -230,7 +229,6 @@ class LocalFaultsTest {
     }
 
     @Test
-    @Disabled("engine bug: DownloadResult.resumedFrom() is 0 when the first attempt resumed a part left by an earlier run")
     void aResumedRunReportsWhereItResumedFrom() throws Exception {
         Path out = dir.resolve("out.bin");
         serve.cutOnRequest(1, 80_000, ServeBytes.Cut.RST);
@@ -336,7 +334,6 @@ class LocalFaultsTest {
     }
 
     @Test
-    @Disabled("engine bug: the sidecar temp file <file>.part.meta.tmp is opened with Files.newOutputStream, following a planted link")
     void aLinkPlantedAtTheSidecarTempPathIsNotFollowed() throws Exception {
         Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
         Path victim = elsewhere.resolve("victim");
@@ -353,7 +350,6 @@ class LocalFaultsTest {
     }
 
     @Test
-    @Disabled("engine bug: <file>.part and <file>.part.meta are created with the umask's mode (0644), not owner-only")
     void thePartAndItsSidecarAreOwnerOnly() throws Exception {
         Path out = dir.resolve("out.bin");
         serve.cutOnRequest(1, 30_000, ServeBytes.Cut.RST);

@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -219,7 +218,6 @@ class ProtocolEdgeCasesTest {
 
     /** Refused from the headers; the leak check also sees that each refused socket is closed. */
     @Test
-    @Disabled("engine bug: a response refused in onHeaders (INTEGRITY by Content-Length, TOO_LARGE) keeps its socket open, even after close()")
     void expectedSizeDisagreeingWithContentLengthIsIntegrityAndNotRetried() throws Exception {
         expectedSizeMismatches("/cl", Responses.ok(TestBodies.bytes(100)));
     }
@@ -253,7 +251,6 @@ class ProtocolEdgeCasesTest {
     }
 
     @Test
-    @Disabled("engine bug: an unsolicited 304 fails as HTTP_STATUS \"unexpected redirect status 304 without Location\", not PROTOCOL")
     void unsolicited304IsAProtocolError() throws Exception {
         server.always("/f", Responses.status(304));
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f")).build()));
@@ -312,7 +309,6 @@ class ProtocolEdgeCasesTest {
      * either refuse such a response or get chunked framing: never store the chunk framing.
      */
     @Test
-    @Disabled("engine bug: Content-Length + Transfer-Encoding: chunked stores the raw chunk framing as the body")
     void chunkedWinsOverContentLengthOrTheResponseIsRefused() throws Exception {
         String wire = "b\r\nhello world\r\n0\r\n\r\n";
         server.always("/c", Script.builder()
@@ -333,7 +329,6 @@ class ProtocolEdgeCasesTest {
     }
 
     @Test
-    @Disabled("engine bug: every attempt restarting from 0 renews the retry budget: endless retries (hundreds per second)")
     void contentLengthWithChunkedThatNeverCompletesEndsWithinTheRetryBudget() throws Exception {
         server.always("/c", Script.builder()
                 .head("HTTP/1.1 200 OK", "Content-Length: 123456", "Transfer-Encoding: chunked")
@@ -347,7 +342,6 @@ class ProtocolEdgeCasesTest {
 
     /** I2: a cut that forces a restart from byte 0 is not progress, so it spends the budget. */
     @Test
-    @Disabled("engine bug: every attempt restarting from 0 renews the retry budget: endless retries (hundreds per second)")
     void attemptsThatRestartFromZeroDoNotRenewTheRetryBudget() throws Exception {
         byte[] body = TestBodies.bytes(10_000);
         ServeBytes serve = ServeBytes.of(body).etag(null).lastModified((String) null).contentLength(false);
@@ -554,7 +548,6 @@ class ProtocolEdgeCasesTest {
 
     /** I4: a response refused from its headers must not keep its socket open. */
     @Test
-    @Disabled("engine bug: a response refused in onHeaders (TOO_LARGE, INTEGRITY by Content-Length) keeps its connection open, even after close()")
     void aResponseRefusedFromItsHeadersDropsItsConnection() throws Exception {
         server.always("/big", Responses.ok(TestBodies.bytes(100_000)).stallAfter(0));
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/big"))

@@ -37,9 +37,10 @@ import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -107,8 +108,6 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
 
     // 14
     @Test
-    @Disabled("engine bug: resumedFrom() reports the offset asked for (N) although the server restarted the body"
-            + " from 0 with a 200")
     void restartedBodyReportsItWasNotResumed() throws Exception {
         server.handle("/f", ServeBytes.of(body).ignoreRange(true).cutOnRequest(1, CUT, ServeBytes.Cut.FIN));
         DownloadResult r = FILE.run(manager(retries(2)), get("/f"), out).assertBody(body);
@@ -554,9 +553,11 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
     }
 
     // 15, 16, 21, I4
+    // The JDK 17 client never closes the socket of a response it cannot parse (bad status line,
+    // bad Content-Length) and has no close(): only on JDK 21+, where the session's client is closed,
+    // can these sockets be released. CI runs this on JDK 25.
+    @EnabledForJreRange(min = JRE.JAVA_21)
     @Test
-    @Disabled("engine bug: a response rejected from its headers (PROTOCOL thrown in the body handler) leaves"
-            + " its socket open on JDK 17, one per download, even after the manager is closed")
     void headerRejectedResponsesLeaveNoSocketOpen() throws Exception {
         server.always("/f", Responses.ok("hello").withContentLength("crap"));
         int before = LeakCheck.openFdCount();

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -109,7 +108,6 @@ class TlsTest {
 
     /** A server that answers every connection at once with a plain-text HTTP response. */
     @Test
-    @Disabled("engine bug: an SSLException that is not an SSLHandshakeException (\"Unrecognized SSL message\") is classified NETWORK and retried")
     void aPlainHttpAnswerToAHandshakeIsATlsFailureNotRetried() throws Exception {
         AtomicInteger connections = new AtomicInteger();
         try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
