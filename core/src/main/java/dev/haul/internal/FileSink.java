@@ -1,0 +1,308 @@
+package dev.haul.internal;
+
+import dev.haul.DownloadException;
+import dev.haul.DownloadException.Reason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes the body to {@code <file>.part} beside the destination and moves it onto the destination
+ * atomically once complete, so the destination only ever holds a whole, verified file.
+ *
+ * <p>Beside the part lives a small sidecar, {@code <file>.part.meta}, written atomically: a hash of
+ * the URL, the requested range, and the validators and total length of the representation. A later
+ * download of the same URL to the same file continues the part only when the sidecar matches; a
+ * part without a sidecar is never trusted.
+ *
+ * <p>Only one download writes to a destination at a time: a second one in this JVM, or in another
+ * process (through a lock on the part file), fails with {@link Reason#DESTINATION_BUSY}.
+ */
+final class FileSink implements Sink {
+    private static final ConcurrentHashMap<Path, FileSink> ACTIVE = new ConcurrentHashMap<>();
+
+    private final Path target;
+    private final Path part;
+    private final Path meta;
+    private final FileOps ops;
+    private final String url;
+    private final String urlHash;
+    private final RangeSpec range;
+    private FileChannel channel;
+    private FileLock lock;
+    private boolean hasMeta;
+
+    /** What an earlier run left that this one continues, found when the sink opens. */
+    record Found(long bytes, ResumeState state) {
+    }
+
+    private Found found = new Found(0, ResumeState.NONE);
+
+    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range) {
+        this.target = target;
+        this.part = target.resolveSibling(target.getFileName() + ".part");
+        this.meta = target.resolveSibling(target.getFileName() + ".part.meta");
+        this.ops = ops;
+        this.url = url;
+        this.urlHash = sha256(uriText);
+        this.range = range;
+    }
+
+    /**
+     * Opens the part file for {@code target}, claiming the destination, and finds what an earlier
+     * run left. With {@code continueExisting}, an existing destination file is copied into the part
+     * as the first bytes of the body, unless a resumable part exists already.
+     */
+    static FileSink open(Path target, FileOps ops, String url, String uriText, RangeSpec range,
+                         boolean continueExisting) throws DownloadException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.exists(dir)) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "directory does not exist: " + dir);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "not a directory: " + dir);
+        }
+        if (Files.isDirectory(abs)) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "destination is a directory: " + abs);
+        }
+        FileSink sink = new FileSink(abs, ops, url, uriText, range);
+        if (ACTIVE.putIfAbsent(abs, sink) != null) {
+            throw new DownloadException(Reason.DESTINATION_BUSY, url,
+                    "another download is writing to " + abs);
+        }
+        try {
+            sink.openPart();
+            sink.found = sink.findResumable();
+            if (sink.found.bytes() == 0 && continueExisting && Files.isRegularFile(abs)) {
+                sink.copyExisting();
+            }
+            return sink;
+        } catch (DownloadException e) {
+            sink.close(true);
+            throw e;
+        } catch (IOException e) {
+            sink.close(true);
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot open " + sink.part + ": " + e.getMessage(), e);
+        }
+    }
+
+    Found found() {
+        return found;
+    }
+
+    Path part() {
+        return part;
+    }
+
+    private void openPart() throws IOException, DownloadException {
+        // A planted link or odd file at our part path is replaced, never followed.
+        if (Files.isSymbolicLink(part) || (Files.exists(part, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS))) {
+            if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
+                throw new DownloadException(Reason.LOCAL_IO, url, "part path is a directory: " + part);
+            }
+            Files.delete(part);
+        }
+        channel = ops.open(part, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            channel = null;
+            throw new DownloadException(Reason.DESTINATION_BUSY, url,
+                    "another process is writing to " + part);
+        }
+    }
+
+    private Found findResumable() throws IOException {
+        long size = channel.size();
+        Properties p = readMeta();
+        if (size > 0 && p != null && urlHash.equals(p.getProperty("url.sha256"))
+                && String.valueOf(rangeFirst()).equals(p.getProperty("range.first"))
+                && String.valueOf(rangeLast()).equals(p.getProperty("range.last"))) {
+            ResumeState state = ResumeState.of(p.getProperty("etag"), p.getProperty("last-modified"),
+                    Long.parseLong(p.getProperty("total", "-1")));
+            if (state.ifRange() != null && (state.total() < 0 || size <= state.total())) {
+                hasMeta = true;
+                channel.position(size);
+                return new Found(size, state);
+            }
+        }
+        reset();
+        return new Found(0, ResumeState.NONE);
+    }
+
+    private void copyExisting() throws IOException {
+        try (FileChannel in = FileChannel.open(target, StandardOpenOption.READ)) {
+            long size = in.size();
+            long done = 0;
+            while (done < size) {
+                done += in.transferTo(done, size - done, channel);
+            }
+            channel.position(done);
+            found = new Found(done, ResumeState.NONE);
+        }
+    }
+
+    private long rangeFirst() {
+        return range == null ? 0 : range.first();
+    }
+
+    private long rangeLast() {
+        return range == null ? -1 : range.last();
+    }
+
+    /** Feeds the first {@code bytes} of the part file to {@code digest} (a resumed prefix). */
+    void digestPrefix(MessageDigest digest, long bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long pos = 0;
+        while (pos < bytes) {
+            buf.clear().limit((int) Math.min(buf.capacity(), bytes - pos));
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("part file shorter than expected");
+            }
+            buf.flip();
+            digest.update(buf);
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(List<ByteBuffer> buffers, int bytes) throws DownloadException {
+        try {
+            ByteBuffer[] array = buffers.toArray(new ByteBuffer[0]);
+            long left = bytes;
+            while (left > 0) {
+                left -= channel.write(array);
+            }
+        } catch (IOException e) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot write " + part + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void reset() throws IOException {
+        channel.truncate(0);
+        channel.position(0);
+        Files.deleteIfExists(meta);
+        hasMeta = false;
+    }
+
+    @Override
+    public void representation(ResumeState state) throws IOException {
+        if (state.ifRange() == null) {
+            Files.deleteIfExists(meta); // nothing to prove a later resume with
+            hasMeta = false;
+            return;
+        }
+        Properties p = new Properties();
+        p.setProperty("url.sha256", urlHash);
+        p.setProperty("range.first", String.valueOf(rangeFirst()));
+        p.setProperty("range.last", String.valueOf(rangeLast()));
+        if (state.etag() != null) {
+            p.setProperty("etag", state.etag());
+        }
+        if (state.lastModified() != null) {
+            p.setProperty("last-modified", state.lastModified());
+        }
+        p.setProperty("total", String.valueOf(state.total()));
+        Path tmp = meta.resolveSibling(meta.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, "haul resume state");
+        }
+        Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        hasMeta = true;
+    }
+
+    @Override
+    public byte[] commit() throws IOException {
+        try {
+            channel.force(false);
+            lock.release();
+            channel.close();
+            channel = null;
+            ops.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(meta);
+        } finally {
+            closeChannel();
+            ACTIVE.remove(target, this);
+        }
+        return null;
+    }
+
+    @Override
+    public void close(boolean keep) {
+        boolean empty = true;
+        try {
+            empty = channel == null || channel.size() == 0;
+        } catch (IOException ignored) {
+            // a broken channel keeps nothing worth resuming
+        }
+        closeChannel();
+        if (!keep || empty || !hasMeta) {
+            try {
+                Files.deleteIfExists(part);
+                Files.deleteIfExists(meta);
+            } catch (IOException ignored) {
+                // best effort: a stale part without a sidecar is never trusted anyway
+            }
+        }
+        ACTIVE.remove(target, this);
+    }
+
+    private void closeChannel() {
+        if (channel != null) {
+            try {
+                channel.close(); // releases the lock too
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+            channel = null;
+        }
+    }
+
+    private Properties readMeta() {
+        if (!Files.isRegularFile(meta, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try (InputStream in = Files.newInputStream(meta)) {
+            Properties p = new Properties();
+            p.load(in);
+            return p;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.haul.internal;
+
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * One HTTP client and its thread pool, shared by every download that runs while it is live.
+ * {@link Sessions} counts the downloads in flight and decides when it is released.
+ */
+final class Session {
+    private static final System.Logger LOG = System.getLogger("dev.haul");
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    final int id = IDS.incrementAndGet();
+    final HttpClient client;
+    private final ThreadPoolExecutor executor;
+    /** Completes once the client has been released. */
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    // Guarded by the Sessions lock.
+    int inFlight;
+    boolean retired;
+
+    Session(EngineConfig config) {
+        // The executor never rejects (a rejecting executor stops the client's selector:
+        // JDK-8277969), and its idle threads end by themselves, so a released session on JDK 17,
+        // which has no HttpClient.close(), leaves no thread of ours behind.
+        executor = new ThreadPoolExecutor(config.threads(), config.threads(), 2, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemonThreads("haul-" + id + "-worker-"));
+        executor.allowCoreThreadTimeOut(true);
+        HttpClient.Builder b = HttpClient.newBuilder()
+                .executor(executor)
+                .followRedirects(HttpClient.Redirect.NEVER) // we follow redirects ourselves
+                .connectTimeout(config.connectTimeout())
+                .version(config.httpVersion());
+        if (config.insecure()) {
+            LOG.log(System.Logger.Level.WARNING,
+                    "TLS verification is OFF: certificates and host names are not checked");
+            b.sslContext(trustAll());
+        } else if (config.sslContext() != null) {
+            b.sslContext(config.sslContext());
+        }
+        client = b.build();
+    }
+
+    /** Releases the client: closes it on JDK 21+, lets it be collected on 17. */
+    void release() {
+        try {
+            if (client instanceof AutoCloseable c) { // HttpClient is AutoCloseable from JDK 21
+                c.close();
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing HTTP client", e);
+        } finally {
+            executor.shutdown();
+            closed.complete(null);
+        }
+    }
+
+    static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static SSLContext trustAll() {
+        TrustManager tm = new X509ExtendedTrustManager() {
+            // Host name verification lives in the trust manager, so accepting here skips it too.
+            @Override public void checkClientTrusted(X509Certificate[] c, String a, Socket s) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a, Socket s) { }
+            @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) { }
+            @Override public void checkClientTrusted(X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(X509Certificate[] c, String a) { }
+            @Override public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {tm}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build an insecure TLS context", e);
+        }
+    }
+}
