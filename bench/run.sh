@@ -35,15 +35,15 @@ done
 
 MiB=1048576
 if [ "$MODE" = smoke ]; then
-  BIG=$((64 * MiB)); MID=$((16 * MiB)); SMALL_N=200; SCALE_N=100; SLOW=$((32 * 1024))
-  REPS=${REPS:-1}; WARMUP=1; ITERS=1; MID_WARMUP=1; MID_ITERS=1; STEP_TIMEOUT=60
+  BIG=$((16 * MiB)); MID=$((4 * MiB)); SMALL_N=200; SCALE_N=100; SLOW=$((16 * 1024))
+  REPS=${REPS:-1}; WARMUP=1; ITERS=1; MID_WARMUP=1; MID_ITERS=1; STEP_TIMEOUT=60; LIMIT_RATE=8k
 else
   BIG=$((1024 * MiB)); MID=$((256 * MiB)); SMALL_N=2000; SCALE_N=1000; SLOW=$((128 * 1024))
   REPS=${REPS:-5}; WARMUP=1; ITERS=2; MID_WARMUP=2; MID_ITERS=3; STEP_TIMEOUT=600
+  LIMIT_RATE=16k      # the trickle for case 4: a 128 KiB body takes about 8 s
 fi
 SMALL_SIZE=16384
 PARALLEL=8
-LIMIT_RATE=16k        # the trickle for case 4: a 128 KiB body takes about 8 s
 
 P_PLAIN=$PORT_BASE; P_TLS1=$((PORT_BASE + 1)); P_TLS2=$((PORT_BASE + 2))
 P_SMALL=$((PORT_BASE + 3)); P_SLOW=$((PORT_BASE + 4))
@@ -203,7 +203,7 @@ build_java() {
   local flags=()
   [ "$HAUL_LIB" = 1 ] || flags=(-Dnohaul)
   log "building the harness (bench/java)"
-  "${MVN[@]}" -f "$BENCH_DIR/java/pom.xml" "${flags[@]}" clean package dependency:build-classpath \
+  "${MVN[@]}" -f "$BENCH_DIR/java/pom.xml" "${flags[@]}" package dependency:build-classpath \
     -Dmdep.outputFile="$WORK/classpath.txt" >"$WORK/build-bench.log" 2>&1 \
     || { cat "$WORK/build-bench.log" >&2; exit 1; }
   CP=$BENCH_DIR/java/target/classes:$(cat "$WORK/classpath.txt")
@@ -400,7 +400,7 @@ case5() {
   sha=$(cat "$WWW/mid.bin.sha256")
   mkdir -p "$WORK/out/c5"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul-memory haul-stream haul-progress haul-sha256 haul-stream-file haul-stream-file-fsync haul-file; do
+    for c in haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-file haul-stream-file-fsync haul-file; do
       sync
       run_jvm "case 5 $c" throughput case=5 scenario=h1-plain "contender=$c" "url=$url" "bytes=$MID" \
         "sha256=$sha" "out=$WORK/out/c5" "warmup=$MID_WARMUP" "iters=$MID_ITERS"
@@ -426,11 +426,13 @@ make_data
 start_nginx
 build_java
 machine | tee -a "$RESULTS"
-has 1 && case1
-has 2 && case2
-has 3 && case3
-has 4 && case4
-has 5 && case5
+# Other work on the machine skews the numbers; the load average before each case is kept with them.
+load() { echo "INFO load-before-case-$1=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')" | tee -a "$RESULTS"; }
+has 1 && load 1 && case1
+has 2 && load 2 && case2
+has 3 && load 3 && case3
+has 4 && load 4 && case4
+has 5 && load 5 && case5
 
 stop_nginx
 REPORT=$WORK/report-$MODE-$STAMP.md
@@ -438,6 +440,11 @@ REPORT=$WORK/report-$MODE-$STAMP.md
   echo "## Haul benchmark, $MODE mode, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   grep '^INFO ' "$RESULTS" | sed 's/^INFO /- /'
+  if [ "$MODE" = smoke ]; then
+    echo
+    echo "Smoke mode checks that every contender delivers a correct body or file. Its sizes are too"
+    echo "small and its JVMs too cold for the numbers or the target verdicts below to mean anything."
+  fi
   "$JAVA" -cp "$CP" dev.haul.bench.Bench report "$RESULTS"
 } > "$REPORT"
 echo

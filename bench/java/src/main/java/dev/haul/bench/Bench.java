@@ -152,6 +152,9 @@ public final class Bench {
             if (e.getCause() instanceof Exception ex) {
                 throw ex;
             }
+            if (e.getCause() instanceof LinkageError) {
+                throw new Unavailable("haul-library-incomplete");   // stale classes, library gone
+            }
             throw e;
         } catch (LinkageError e) {
             throw new Unavailable("haul-library-incomplete");

@@ -250,17 +250,19 @@ final class Report {
             return;
         }
         out.append("\n### Case 4: concurrent trickling downloads through one client (median)\n\n");
-        out.append("| scenario | contender | runs | downloads | intact | threads: JVM / idle client / peak |"
-                + " heap in flight − idle, KiB per download | wall s |\n|---|---|---|---|---|---|---|---|\n");
+        out.append("| scenario | contender | runs | downloads | intact | in flight at sample |"
+                + " threads: JVM / idle client / peak | heap in flight − idle, KiB per download | wall s |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
         for (Group g : gs) {
             if (g.unavailable()) {
                 out.append("| ").append(g.scenario).append(" | ").append(g.contender)
-                        .append(" | not available (").append(g.reason()).append(") | | | | | |\n");
+                        .append(" | not available (").append(g.reason()).append(") | | | | | | |\n");
                 continue;
             }
             out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
                     .append(" | ").append(fmt(g.median("n"), 0))
                     .append(" | ").append(fmt(g.median("intact"), 0))
+                    .append(" | ").append(fmt(g.median("inflight"), 0))
                     .append(" | ").append(fmt(g.median("threads_jvm"), 0)).append(" / ")
                     .append(fmt(g.median("threads_idle"), 0)).append(" / ").append(fmt(g.max("threads_peak"), 0))
                     .append(" | ").append(fmt(g.median("heap_per_dl_kib"), 1))
@@ -268,7 +270,7 @@ final class Report {
             if (g.failedRuns() > 0) {
                 out.append("| | failure: ").append(g.runs.stream().filter(r -> "0".equals(r.get("ok")))
                         .map(r -> r.getOrDefault("reason", "?") + " intact=" + r.get("intact")).toList())
-                        .append(" | | | | | | |\n");
+                        .append(" | | | | | | | |\n");
             }
         }
         for (Group g : gs) {
@@ -288,8 +290,9 @@ final class Report {
     // ------------------------------------------------------------------ case 5
 
     private static final String[][] OVERHEADS = {
-        {"chunk callback", "haul-stream", "haul-memory"},
+        {"chunk callback (stream vs memory)", "haul-stream", "haul-memory"},
         {"progress callback", "haul-progress", "haul-memory"},
+        {"progress callback on the stream path", "haul-stream-progress", "haul-stream"},
         {"SHA-256 verification", "haul-sha256", "haul-memory"},
         {"atomic .part + force + rename vs plain write", "haul-file", "haul-stream-file"},
         {"atomic .part + force + rename vs plain write + fsync", "haul-file", "haul-stream-file-fsync"},

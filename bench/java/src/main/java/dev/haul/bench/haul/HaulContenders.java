@@ -27,6 +27,7 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code haul-stream}: {@link Destination#stream} with a counting chunk callback (case 1);</li>
  *   <li>{@code haul-memory}: {@link Destination#memory()}, no user code at all: case 5's plain path;</li>
  *   <li>{@code haul-progress}: memory plus a {@link DownloadListener#onProgress} that counts calls;</li>
+ *   <li>{@code haul-stream-progress}: {@code haul-stream} plus the same listener;</li>
  *   <li>{@code haul-sha256}: memory plus {@code expectedSha256};</li>
  *   <li>{@code haul-file}: {@link Destination#file}: {@code .part}, force, atomic rename;</li>
  *   <li>{@code haul-stream-file} / {@code haul-stream-file-fsync}: the naive file path, a chunk
@@ -67,17 +68,13 @@ public final class HaulContenders {
             });
             case "haul-memory" -> new HaulContender(manager, null,
                     uri -> builder(uri).destination(Destination.memory()).maxMemoryBytes(memoryCap));
-            case "haul-progress" -> {
-                long[] calls = new long[1];
-                DownloadListener listener = new DownloadListener() {
-                    @Override
-                    public void onProgress(Progress progress) {
-                        calls[0] += progress.bytesDone() > 0 ? 1 : 0;
-                    }
-                };
-                yield new HaulContender(manager, null, uri -> builder(uri).destination(Destination.memory())
-                        .maxMemoryBytes(memoryCap).listener(listener));
-            }
+            case "haul-progress" -> new HaulContender(manager, null, uri -> builder(uri)
+                    .destination(Destination.memory()).maxMemoryBytes(memoryCap).listener(countingListener()));
+            case "haul-stream-progress" -> new HaulContender(manager, null, uri -> {
+                long[] count = new long[1];
+                return builder(uri).destination(Destination.stream(chunk -> count[0] += chunk.length))
+                        .listener(countingListener());
+            });
             case "haul-sha256" -> {
                 String sha = a.get("sha256");
                 if (sha == null) {
@@ -96,6 +93,17 @@ public final class HaulContenders {
                 yield new StreamToFile(manager, target, fsync);
             }
             default -> throw new IllegalArgumentException("unknown Haul contender: " + name);
+        };
+    }
+
+    /** A progress listener that reads the event, as a progress bar would, and counts it. */
+    private static DownloadListener countingListener() {
+        long[] calls = new long[1];
+        return new DownloadListener() {
+            @Override
+            public void onProgress(Progress progress) {
+                calls[0] += progress.bytesDone() > 0 ? 1 : 0;
+            }
         };
     }
 
