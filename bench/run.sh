@@ -9,7 +9,8 @@
 #                           fails to produce a correct body or file
 #   options: --cases 1,2,3,4,5   --reps N
 #   environment: MAVEN_REPO_LOCAL (passed to Maven as -Dmaven.repo.local), BENCH_PORT_BASE
-#                (default 28180; five consecutive ports), BENCH_WORK (default bench/work), JAVA
+#                (default 28180; five consecutive ports), BENCH_WORK (default bench/work), JAVA,
+#                HAUL_LAUNCHER (default ./haul of this checkout)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --full) MODE=full ;;
     --cases) CASES=$2; shift ;;
     --reps) REPS=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +50,10 @@ P_PLAIN=$PORT_BASE; P_TLS1=$((PORT_BASE + 1)); P_TLS2=$((PORT_BASE + 2))
 P_SMALL=$((PORT_BASE + 3)); P_SLOW=$((PORT_BASE + 4))
 
 MVN=(mvn -q -B)
-[ -n "${MAVEN_REPO_LOCAL:-}" ] && MVN+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
+if [ -n "${MAVEN_REPO_LOCAL:-}" ]; then
+  MVN+=("-Dmaven.repo.local=$MAVEN_REPO_LOCAL")
+  export MAVEN_OPTS="${MAVEN_OPTS:-} -Dmaven.repo.local=$MAVEN_REPO_LOCAL"   # for ./haul's own build too
+fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 has() { case ",$CASES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
@@ -270,7 +274,8 @@ timed() {
   return $rc
 }
 
-HAUL_CLI=$REPO/haul
+# The launcher under test; HAUL_LAUNCHER points at another checkout's (e.g. a branch not yet on main).
+HAUL_CLI=${HAUL_LAUNCHER:-$REPO/haul}
 haul_cli_available() {
   [ -x "$HAUL_CLI" ] || return 1
   [ "${HAUL_CLI_CHECKED:-}" = 1 ] && return 0
@@ -400,7 +405,8 @@ case5() {
   sha=$(cat "$WWW/mid.bin.sha256")
   mkdir -p "$WORK/out/c5"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-file haul-stream-file-fsync haul-file; do
+    for c in haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-sha256 \
+             haul-stream-file haul-stream-file-fsync haul-file; do
       sync
       run_jvm "case 5 $c" throughput case=5 scenario=h1-plain "contender=$c" "url=$url" "bytes=$MID" \
         "sha256=$sha" "out=$WORK/out/c5" "warmup=$MID_WARMUP" "iters=$MID_ITERS"

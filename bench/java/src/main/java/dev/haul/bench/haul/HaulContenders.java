@@ -28,7 +28,7 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code haul-memory}: {@link Destination#memory()}, no user code at all: case 5's plain path;</li>
  *   <li>{@code haul-progress}: memory plus a {@link DownloadListener#onProgress} that counts calls;</li>
  *   <li>{@code haul-stream-progress}: {@code haul-stream} plus the same listener;</li>
- *   <li>{@code haul-sha256}: memory plus {@code expectedSha256};</li>
+ *   <li>{@code haul-sha256} / {@code haul-stream-sha256}: memory / stream plus {@code expectedSha256};</li>
  *   <li>{@code haul-file}: {@link Destination#file}: {@code .part}, force, atomic rename;</li>
  *   <li>{@code haul-stream-file} / {@code haul-stream-file-fsync}: the naive file path, a chunk
  *       callback appending to a {@link FileOutputStream} at the target (then fsync), for comparison
@@ -82,6 +82,14 @@ public final class HaulContenders {
                 }
                 yield new HaulContender(manager, null, uri -> builder(uri).destination(Destination.memory())
                         .maxMemoryBytes(memoryCap).expectedSha256(sha));
+            }
+            case "haul-stream-sha256" -> {
+                String sha = a.get("sha256");
+                yield new HaulContender(manager, null, uri -> {
+                    long[] count = new long[1];
+                    return builder(uri).destination(Destination.stream(chunk -> count[0] += chunk.length))
+                            .expectedSha256(sha);
+                });
             }
             case "haul-file" -> {
                 Path target = out.resolve("haul-file.bin");
