@@ -28,6 +28,9 @@ public final class DownloadRequest {
     public static final long DEFAULT_MAX_MEMORY_BYTES = 256L * 1024 * 1024;
     /** Chrome follows 21 redirects; Firefox, curl and wget follow 20. */
     public static final int DEFAULT_MAX_REDIRECTS = 20;
+    /** Headers the JDK client sets itself and refuses from callers. */
+    private static final java.util.Set<String> RESTRICTED_HEADERS =
+            java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");
 
     private final URI uri;
     private final Map<String, String> headers;
@@ -224,6 +227,9 @@ public final class DownloadRequest {
             Objects.requireNonNull(value, "value");
             if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c == ':' || c >= 127)) {
                 throw new IllegalArgumentException("invalid header name: '" + name + "'");
+            }
+            if (RESTRICTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("header " + name + " is managed by the HTTP client and cannot be set");
             }
             if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
                 throw new IllegalArgumentException("invalid value for header " + name);

@@ -55,6 +55,38 @@ final class TestServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Serves {@code body} with a strong ETag, honouring {@code Range: bytes=N-} and
+     * {@code If-Range} like a static file server.
+     */
+    TestServer serveRanges(String path, byte[] body, String etag) {
+        return handle(path, ex -> {
+            String range = ex.getRequestHeaders().getFirst("Range");
+            String ifRange = ex.getRequestHeaders().getFirst("If-Range");
+            ex.getResponseHeaders().set("ETag", etag);
+            ex.getResponseHeaders().set("Accept-Ranges", "bytes");
+            int from = 0;
+            if (range != null && range.startsWith("bytes=") && range.endsWith("-")
+                    && (ifRange == null || ifRange.equals(etag))) {
+                from = Integer.parseInt(range.substring(6, range.length() - 1));
+            }
+            if (from > 0) {
+                if (from >= body.length) {
+                    ex.getResponseHeaders().set("Content-Range", "bytes */" + body.length);
+                    ex.sendResponseHeaders(416, -1);
+                    return;
+                }
+                ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+                ex.sendResponseHeaders(206, body.length - from);
+            } else {
+                ex.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+            }
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body, from, body.length - from);
+            }
+        });
+    }
+
     TestServer status(String path, int status) {
         return handle(path, ex -> {
             byte[] msg = ("error " + status).getBytes();

@@ -24,7 +24,7 @@ public final class Engine {
         this.config = config;
         this.scheduler = new ScheduledThreadPoolExecutor(1, Session.daemonThreads("haul-timer-"));
         scheduler.setRemoveOnCancelPolicy(true);
-        scheduler.setKeepAliveTime(2, TimeUnit.SECONDS);
+        scheduler.setKeepAliveTime(500, TimeUnit.MILLISECONDS);
         scheduler.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
         this.sessions = new Sessions(config, scheduler);
         this.limiter = new ConcurrencyLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());

@@ -12,7 +12,8 @@ import javax.net.ssl.SSLContext;
 public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost, Duration sessionIdleTimeout,
                            Duration connectTimeout, Duration stallTimeout, Duration responseTimeout,
                            RetryPolicy retryPolicy, int threads, String userAgent, SSLContext sslContext,
-                           boolean insecure, HttpClient.Version httpVersion, Ticker ticker, FileOps fileOps) {
+                           boolean insecure, HttpClient.Version httpVersion, boolean fsync, Ticker ticker,
+                           FileOps fileOps) {
 
     private static final String VERSION = readVersion();
 

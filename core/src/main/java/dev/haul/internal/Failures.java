@@ -45,9 +45,12 @@ final class Failures {
         if (t instanceof HttpTimeoutException) {
             return new DownloadException(Reason.TIMEOUT, url, "no response headers in time", t);
         }
-        if (t instanceof ConnectException || t instanceof UnresolvedAddressException
-                || t instanceof UnknownHostException) {
-            return new DownloadException(Reason.CONNECT, url, "cannot connect: " + detail, t);
+        if (t instanceof ConnectException) {
+            return new DownloadException(Reason.CONNECT, url, "cannot connect: "
+                    + (t.getMessage() == null ? "connection refused" : t.getMessage()), t);
+        }
+        if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+            return new DownloadException(Reason.CONNECT, url, "cannot resolve the host name", t);
         }
         if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException
                 || hasCause(t, java.security.cert.CertificateException.class)) {

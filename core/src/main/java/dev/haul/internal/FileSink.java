@@ -45,6 +45,7 @@ final class FileSink implements Sink {
     private final String url;
     private final String urlHash;
     private final RangeSpec range;
+    private final boolean fsync;
     private FileChannel channel;
     private FileLock lock;
     private boolean hasMeta;
@@ -55,7 +56,8 @@ final class FileSink implements Sink {
 
     private Found found = new Found(0, ResumeState.NONE);
 
-    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range) {
+    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range, boolean fsync) {
+        this.fsync = fsync;
         this.target = target;
         this.part = target.resolveSibling(target.getFileName() + ".part");
         this.meta = target.resolveSibling(target.getFileName() + ".part.meta");
@@ -71,7 +73,7 @@ final class FileSink implements Sink {
      * as the first bytes of the body, unless a resumable part exists already.
      */
     static FileSink open(Path target, FileOps ops, String url, String uriText, RangeSpec range,
-                         boolean continueExisting) throws DownloadException {
+                         boolean continueExisting, boolean fsync) throws DownloadException {
         Path abs = target.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (dir == null || !Files.exists(dir)) {
@@ -83,7 +85,7 @@ final class FileSink implements Sink {
         if (Files.isDirectory(abs)) {
             throw new DownloadException(Reason.LOCAL_IO, url, "destination is a directory: " + abs);
         }
-        FileSink sink = new FileSink(abs, ops, url, uriText, range);
+        FileSink sink = new FileSink(abs, ops, url, uriText, range, fsync);
         if (ACTIVE.putIfAbsent(abs, sink) != null) {
             throw new DownloadException(Reason.DESTINATION_BUSY, url,
                     "another download is writing to " + abs);
@@ -240,7 +242,9 @@ final class FileSink implements Sink {
     @Override
     public byte[] commit() throws IOException {
         try {
-            channel.force(false);
+            if (fsync) {
+                channel.force(false);
+            }
             lock.release();
             channel.close();
             channel = null;

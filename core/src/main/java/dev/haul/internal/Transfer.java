@@ -97,7 +97,8 @@ public final class Transfer {
     private ResumeState resume = ResumeState.NONE;
     private int attempts;
     private int retriesUsed;
-    private long lastResumeOffset;
+    /** Bytes already held when the response that completed the body began. */
+    private long resumedFrom;
     private int finalStatus;
 
     // Guarded by lock.
@@ -195,7 +196,8 @@ public final class Transfer {
                 rangeStart = 0;
                 rangeEnd = -1;
             }
-            FileSink fs = FileSink.open(f.path(), config.fileOps(), url, request.uri().toString(), base, continueFile);
+            FileSink fs = FileSink.open(f.path(), config.fileOps(), url, request.uri().toString(), base,
+                    continueFile, config.fsync());
             sink = fs;
             FileSink.Found found = fs.found();
             received = found.bytes();
@@ -293,6 +295,7 @@ public final class Transfer {
         final int number;
         volatile CompletableFuture<HttpResponse<Void>> jdkFuture;
         volatile Flow.Subscription subscription;
+        volatile BodyPump pump;
         volatile DownloadException aborted;
         /** What the response headers decided, when not "store the body". */
         DownloadException failure;
@@ -322,9 +325,10 @@ public final class Transfer {
             }
             if (status == 416 && requestedFrom > 0) {
                 ContentRange cr = ContentRange.parse(h.firstValue("Content-Range").orElse(null));
+                // "bytes */N" with N what we hold: the body is complete already. (Had we sent
+                // If-Range with a stale validator, the server would have answered 200 instead.)
                 if (cr != null && cr.unsatisfied() && rangeEnd < 0 && rangeStart == 0
-                        && cr.total() == received && resume.canVerify()
-                        && (resume.total() < 0 || resume.total() == received)) {
+                        && cr.total() == received && (resume.total() < 0 || resume.total() == received)) {
                     alreadyComplete = true; // we hold the whole body already
                 } else {
                     restartFromZero = true;
@@ -344,8 +348,13 @@ public final class Transfer {
                 throw new Failures.Carrier(new DownloadException(Reason.LOCAL_IO, url, e.getMessage(), e));
             }
             lastActivityNanos = config.ticker().nanos();
+            BodyPump p = new BodyPump(this);
+            pump = p;
             scheduleStallCheck(stallTimeout.toNanos());
-            return new BodyPump(this);
+            if (aborted != null) {
+                p.abort(aborted);
+            }
+            return p;
         }
 
         private void acceptBody(int status, HttpHeaders h) throws DownloadException, IOException {
@@ -378,6 +387,7 @@ public final class Transfer {
                     throw protocol("Content-Length " + contentLength + " disagrees with Content-Range");
                 }
                 expectedBodyBytes = cr.length();
+                resumedFrom = received;
                 boolean firstResponse = resume.ifRange() == null && resume.total() < 0;
                 resume = firstResponse ? ResumeState.of(offered.etag(), offered.lastModified(), cr.total())
                         : new ResumeState(resume.etag(), resume.lastModified(), cr.total());
@@ -399,6 +409,7 @@ public final class Transfer {
                     rangeStart = 0;
                     rangeEnd = -1;
                 }
+                resumedFrom = 0;
                 expectedBodyBytes = status == 206 ? -1 : contentLength;
                 resume = ResumeState.of(offered.etag(), offered.lastModified(), contentLength);
                 sink.representation(resume);
@@ -478,6 +489,12 @@ public final class Transfer {
             Flow.Subscription s = subscription;
             if (s != null) {
                 s.cancel();
+            }
+            BodyPump p = pump;
+            if (p != null) {
+                // A cancelled subscription gets no onError: end the body ourselves, or the JDK
+                // client waits for it forever and keeps its selector thread alive.
+                p.abort(why);
             }
             CompletableFuture<HttpResponse<Void>> f = jdkFuture;
             if (f != null) {
@@ -573,6 +590,10 @@ public final class Transfer {
                 return;
             }
         }
+        if (error != null && a.aborted == null && failure.reason() == Reason.NETWORK && a.pump != null) {
+            failure = new DownloadException(Reason.NETWORK, url, "connection closed after " + a.bodyBytes
+                    + (a.expectedBodyBytes >= 0 ? " of " + a.expectedBodyBytes : "") + " body bytes", error);
+        }
         if (failure == null && a.expectedBodyBytes >= 0 && a.bodyBytes < a.expectedBodyBytes) {
             failure = new DownloadException(Reason.NETWORK, url, "body ended after " + a.bodyBytes + " of "
                     + a.expectedBodyBytes + " bytes");
@@ -621,9 +642,8 @@ public final class Transfer {
             return;
         }
         retriesUsed++;
-        lastResumeOffset = rangeStart + received;
         if (listener != null) {
-            listener.onRetry(failure, attempts + 1, delay, lastResumeOffset);
+            listener.onRetry(failure, attempts + 1, delay, rangeStart + received);
         }
         ScheduledFuture<?> f = engine.scheduler().schedule(this::runAttempt, delay.toNanos(), TimeUnit.NANOSECONDS);
         synchronized (lock) {
@@ -702,7 +722,7 @@ public final class Transfer {
         }
         Destination d = request.destination();
         DownloadResult r = new DownloadResult(request.uri(), withoutUserInfo(currentUri), finalStatus, size, body,
-                d instanceof Destination.File f ? f.path() : null, sha, attempts, lastResumeOffset,
+                d instanceof Destination.File f ? f.path() : null, sha, attempts, resumedFrom,
                 Duration.ofNanos(config.ticker().nanos() - startNanos));
         cleaned.set(true);
         release();
@@ -854,6 +874,10 @@ public final class Transfer {
             subscription = s;
             attempt.subscribed(s);
             s.request(1);
+        }
+
+        void abort(DownloadException why) {
+            body.completeExceptionally(new Failures.Carrier(why));
         }
 
         @Override

@@ -1,0 +1,308 @@
+package dev.haul.cli;
+
+import dev.haul.Download;
+import dev.haul.DownloadException;
+import dev.haul.DownloadListener;
+import dev.haul.DownloadManager;
+import dev.haul.DownloadRequest;
+import dev.haul.DownloadResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs the jobs of one command on one {@link DownloadManager}, at most {@code parallel} at a time
+ * and in input order, so that a batch of many small files from one host reuses a few keep-alive
+ * connections instead of opening one per file. Reports each job as it ends and can be
+ * {@link #interrupt() interrupted} from a shutdown hook.
+ */
+final class Batch implements ProgressRenderer.Board {
+
+    private final DownloadManager manager;
+    private final List<Job> jobs;
+    private final Semaphore window;
+    private final ProgressRenderer out;
+    private final Object lock = new Object();
+    private final List<Job> active = new ArrayList<>();   // guarded by lock
+    private int succeeded;                                // guarded by lock
+    private int failed;                                   // guarded by lock
+    private volatile boolean interrupted;
+    private volatile boolean finished;
+
+    Batch(DownloadManager manager, List<Job> jobs, int parallel, ProgressRenderer out) {
+        this.manager = manager;
+        this.jobs = List.copyOf(jobs);
+        this.window = new Semaphore(parallel);
+        this.out = out;
+    }
+
+    /** Runs every job and returns the exit code: 0, or that of the first failed job in input order. */
+    ExitCode run() {
+        long start = System.nanoTime();
+        out.start(this);
+        try {
+            for (Job job : jobs) {
+                if (interrupted) {
+                    break;
+                }
+                if (job.early != null) {
+                    fail(job, job.early);
+                    continue;
+                }
+                try {
+                    window.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    interrupted = true;
+                    break;
+                }
+                if (!start(job)) {
+                    window.release();
+                }
+            }
+            for (Job job : jobs) {
+                if (job.download != null) {
+                    job.finished.join();
+                }
+            }
+        } finally {
+            out.close();
+        }
+        finished = true;
+        if (interrupted) {
+            return ExitCode.INTERRUPTED;
+        }
+        if (jobs.size() > 1) {
+            int ok;
+            int bad;
+            synchronized (lock) {
+                ok = succeeded;
+                bad = failed;
+            }
+            long bytes = jobs.stream().filter(Job::succeeded).mapToLong(j -> j.result.size()).sum();
+            out.info(ok + " downloaded" + (bad > 0 ? ", " + bad + " failed" : "") + ": "
+                    + Units.bytes(bytes) + " in " + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
+        }
+        for (Job job : jobs) {
+            if (job.failure != null) {
+                return job.failure.code();
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    /**
+     * Cancels every running download and starts no more; waits up to {@code wait} for them to
+     * end. Called from the shutdown hook on Ctrl-C: the library leaves each {@code .part} in
+     * place, so running the same command again resumes.
+     */
+    void interrupt(Duration wait) {
+        List<Job> running;
+        synchronized (lock) {
+            if (finished || interrupted) {
+                return;
+            }
+            interrupted = true;
+            running = new ArrayList<>(active);
+        }
+        for (Job job : running) {
+            job.download.cancel();
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (Job job : running) {
+            try {
+                job.finished.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                // reported below or stopping anyway
+            }
+        }
+        StringBuilder s = new StringBuilder("haul: interrupted");
+        if (!running.isEmpty()) {
+            s.append(": cancelled ").append(running.size()).append(running.size() == 1 ? " download" : " downloads");
+            boolean partial = running.stream().anyMatch(j -> j.target != null);
+            if (partial) {
+                s.append("; partial data is kept in .part files, run the same command again to resume");
+            }
+        }
+        out.close();
+        out.error(s.toString());
+    }
+
+    boolean interrupted() {
+        return interrupted;
+    }
+
+    private boolean start(Job job) {
+        DownloadRequest request;
+        try {
+            request = job.request.listener(listener(job)).build();
+        } catch (IllegalArgumentException e) {
+            fail(job, new Job.Failure(ExitCode.USAGE, job.url(), e.getMessage()));
+            return false;
+        }
+        Download download;
+        synchronized (lock) {
+            if (interrupted) {
+                return false;
+            }
+            job.startNanos = System.nanoTime();
+            download = manager.download(request);
+            job.download = download;
+            active.add(job);
+        }
+        download.result().whenComplete((result, failure) -> end(job, result, failure));
+        return true;
+    }
+
+    private void end(Job job, DownloadResult result, Throwable failure) {
+        synchronized (lock) {
+            active.remove(job);
+        }
+        try {
+            if (failure == null) {
+                job.result = result;
+                synchronized (lock) {
+                    succeeded++;
+                }
+                out.info(savedLine(job, result));
+            } else {
+                Job.Failure f = describe(job, failure);
+                if (interrupted && f.code() == ExitCode.CANCELLED) {
+                    job.failure = new Job.Failure(ExitCode.INTERRUPTED, f.url(), "interrupted");
+                    synchronized (lock) {
+                        failed++;
+                    }
+                } else {
+                    fail(job, withPartNote(job, f));
+                }
+            }
+        } finally {
+            window.release();
+            job.finished.complete(null);
+        }
+    }
+
+    private void fail(Job job, Job.Failure f) {
+        job.failure = f;
+        synchronized (lock) {
+            failed++;
+        }
+        out.error(f.line());
+    }
+
+    private DownloadListener listener(Job job) {
+        return new DownloadListener() {
+            @Override
+            public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
+                String line = "retry " + job.label
+                        + (resumeFrom > 0
+                            ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
+                            : " from the start")
+                        + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
+                job.retries.add(line);
+                out.info(line);
+            }
+        };
+    }
+
+    private static String savedLine(Job job, DownloadResult r) {
+        double seconds = Math.max(1e-3, r.elapsed().toNanos() / 1e9);
+        StringBuilder s = new StringBuilder(job.target == null ? "wrote " + Units.bytes(r.size()) + " to stdout"
+                : "saved " + job.shown + " (" + Units.bytes(r.size()) + ")");
+        s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ").append(Units.rate(r.size() / seconds));
+        if (r.resumedFrom() > 0) {
+            s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
+        } else if (r.statusCode() == 206) {
+            s.append(", resumed");   // from a .part of an earlier run
+        }
+        if (r.attempts() > 1 && r.resumedFrom() == 0) {
+            s.append(", ").append(r.attempts()).append(" attempts");
+        }
+        if (r.sha256() != null && hasExpectedSha(job)) {
+            s.append(", SHA-256 verified");
+        }
+        return s.toString();
+    }
+
+    private static boolean hasExpectedSha(Job job) {
+        DownloadRequest request = job.download == null ? null : job.download.request();
+        return request != null && request.expectedSha256() != null;
+    }
+
+    private static Job.Failure withPartNote(Job job, Job.Failure f) {
+        if (job.target != null && f.code() != ExitCode.INTEGRITY) {
+            Path part = job.target.resolveSibling(job.target.getFileName() + ".part");
+            if (Files.exists(part)) {
+                return new Job.Failure(f.code(), f.url(), f.reason()
+                        + " (partial data kept in " + part.getFileName() + "; run the same command again to resume)");
+            }
+        }
+        return f;
+    }
+
+    /** The exit code and the one-line reason for a failed download. */
+    static Job.Failure describe(Job job, Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof DownloadException e) {
+            return new Job.Failure(ExitCode.of(e.reason()), e.url() != null ? e.url() : job.url(), reasonText(e));
+        }
+        if (t instanceof CancellationException) {
+            return new Job.Failure(ExitCode.CANCELLED, job.url(), "cancelled");
+        }
+        return new Job.Failure(ExitCode.OTHER, job.url(), "unexpected " + t.getClass().getSimpleName()
+                + (t.getMessage() != null ? ": " + t.getMessage() : ""));
+    }
+
+    /** The reason of a failure in words: the library's message, led by the HTTP status if any. */
+    static String reasonText(DownloadException e) {
+        String message = e.getMessage() == null || e.getMessage().isBlank()
+                ? e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                : e.getMessage().strip();
+        if (e.statusCode() > 0 && !message.contains(Integer.toString(e.statusCode()))) {
+            message = "HTTP " + e.statusCode() + ": " + message;
+        }
+        return ProgressRenderer.oneLine(message);
+    }
+
+    // ------------------------------------------------------------------ Board
+
+    @Override
+    public List<Job> active() {
+        synchronized (lock) {
+            return new ArrayList<>(active);
+        }
+    }
+
+    @Override
+    public int total() {
+        return jobs.size();
+    }
+
+    @Override
+    public int succeeded() {
+        synchronized (lock) {
+            return succeeded;
+        }
+    }
+
+    @Override
+    public int failed() {
+        synchronized (lock) {
+            return failed;
+        }
+    }
+}

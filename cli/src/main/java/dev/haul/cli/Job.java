@@ -1,0 +1,70 @@
+package dev.haul.cli;
+
+import dev.haul.Download;
+import dev.haul.DownloadRequest;
+import dev.haul.DownloadResult;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** One URL of a run: where it goes, and once it ran, how it ended. */
+final class Job {
+    /** The URL as the user typed it; shown only {@link Urls#redact(String) redacted}. */
+    final String input;
+    /** The parsed URL, or null when {@link #early} says why there is none. */
+    final URI uri;
+    /** The short name in progress lines: the file name, or the URL's last segment for stdout. */
+    final String label;
+    /** Where the file ends up, or null for stdout. */
+    final Path target;
+    /** How the target is shown to the user: as typed for -o, relative to -d for derived names. */
+    final String shown;
+    /** The request without its listener, or null when the job failed before it could start. */
+    final DownloadRequest.Builder request;
+    /** A failure found before starting (bad URL, no free name), else null. */
+    final Failure early;
+
+    volatile Download download;
+    volatile long startNanos;
+    final List<String> retries = new CopyOnWriteArrayList<>();
+    volatile DownloadResult result;
+    volatile Failure failure;
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
+
+    private Job(String input, URI uri, String label, Path target, String shown,
+                DownloadRequest.Builder request, Failure early) {
+        this.input = input;
+        this.uri = uri;
+        this.label = label;
+        this.target = target;
+        this.shown = shown;
+        this.request = request;
+        this.early = early;
+    }
+
+    static Job of(String input, URI uri, String label, Path target, String shown, DownloadRequest.Builder request) {
+        return new Job(input, uri, label, target, shown, request, null);
+    }
+
+    static Job failed(String input, URI uri, Failure early) {
+        return new Job(input, uri, input, null, null, null, early);
+    }
+
+    /** The URL for messages: redacted. */
+    String url() {
+        return uri != null ? Urls.redact(uri) : Urls.redact(input);
+    }
+
+    boolean succeeded() {
+        return result != null;
+    }
+
+    /** Why a job failed: the exit code it maps to and one line for stderr. */
+    record Failure(ExitCode code, String url, String reason) {
+        String line() {
+            return "haul: error: " + url + ": " + reason;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.haul.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Flags, help, version and usage errors: exit 2 and one line on stderr. */
+class UsageTest {
+
+    @Test
+    @Timeout(5)
+    void helpListsCommandsAndExitCodes() {
+        CliRun run = CliRun.of("--help");
+
+        assertEquals(0, run.code());
+        String help = run.stdoutText();
+        assertTrue(help.contains("haul get URL -o FILE"), help);
+        assertTrue(help.contains("haul demo"), help);
+        for (ExitCode c : ExitCode.values()) {
+            assertTrue(help.contains(c.meaning), "exit code " + c.code + " documented:\n" + help);
+        }
+    }
+
+    @Test
+    @Timeout(5)
+    void getHelpListsEveryContractFlag() {
+        CliRun run = CliRun.of("get", "--help");
+
+        assertEquals(0, run.code());
+        for (String flag : new String[] {"-o, --output", "-d, --dir", "-i, --input", "-j, --parallel",
+            "-H, --header", "--sha256", "--retries", "--stall-timeout", "--connect-timeout",
+            "-c, --continue", "-q, --quiet", "--insecure", "Exit codes"}) {
+            assertTrue(run.stdoutText().contains(flag), flag + " in:\n" + run.stdoutText());
+        }
+    }
+
+    @Test
+    @Timeout(5)
+    void versionPrintsTheVersion() {
+        CliRun run = CliRun.of("--version");
+
+        assertEquals(0, run.code());
+        assertTrue(run.stdoutText().startsWith("haul "), run.stdoutText());
+    }
+
+    @Test
+    @Timeout(5)
+    void noCommandIsAUsageError() {
+        CliRun run = CliRun.of();
+
+        assertEquals(ExitCode.USAGE.code, run.code());
+        assertTrue(run.stderr().contains("Usage: haul"), run::toString);
+    }
+
+    @Test
+    @Timeout(5)
+    void usageErrorsExitWithTwoAndOneLine() {
+        String url = "http://127.0.0.1:9/x";
+        String[][] cases = {
+            {"get"},
+            {"get", url, "http://127.0.0.1:9/y", "-o", "f"},
+            {"get", url, "-o", "f", "-d", "d"},
+            {"get", url, "--sha256", "abc"},
+            {"get", url, "-H", "no colon here"},
+            {"get", url, "-j", "0"},
+            {"get", url, "--retries", "-1"},
+            {"get", url, "--stall-timeout", "0"},
+            {"get", url, "--no-such-flag"},
+            {"get", url, "-o", "-", "-c"},
+            {"frobnicate"},
+        };
+        for (String[] args : cases) {
+            CliRun run = CliRun.of(args);
+            assertEquals(ExitCode.USAGE.code, run.code(), String.join(" ", args) + " -> " + run);
+            assertEquals(1, run.stderrLines().size(), String.join(" ", args) + " -> " + run);
+            assertTrue(run.stderr().startsWith("haul: "), run::toString);
+        }
+    }
+
+    @Test
+    @Timeout(5)
+    void aUrlThatIsNotHttpIsAUsageErrorNamingIt() {
+        CliRun run = CliRun.of("get", "file:///etc/passwd", "-o", "x", "-q");
+
+        assertEquals(ExitCode.USAGE.code, run.code(), run::toString);
+        assertEquals(1, run.stderrLines().size(), run::toString);
+        assertTrue(run.stderr().contains("file:///etc/passwd"), run::toString);
+    }
+
+    @Test
+    @Timeout(5)
+    void everyFailureReasonHasADistinctDocumentedCode() {
+        for (dev.haul.DownloadException.Reason r : dev.haul.DownloadException.Reason.values()) {
+            ExitCode c = ExitCode.of(r);
+            assertTrue(c != ExitCode.OK && c != ExitCode.OTHER, r + " -> " + c);
+        }
+        assertEquals(ExitCode.HTTP, ExitCode.of(dev.haul.DownloadException.Reason.HTTP_STATUS));
+        assertEquals(ExitCode.NETWORK, ExitCode.of(dev.haul.DownloadException.Reason.STALLED));
+        assertEquals(ExitCode.INTEGRITY, ExitCode.of(dev.haul.DownloadException.Reason.INTEGRITY));
+        assertEquals(ExitCode.LOCAL_IO, ExitCode.of(dev.haul.DownloadException.Reason.LOCAL_IO));
+        assertEquals(ExitCode.SECURITY, ExitCode.of(dev.haul.DownloadException.Reason.TLS));
+        assertEquals(ExitCode.CANCELLED, ExitCode.of(dev.haul.DownloadException.Reason.CANCELLED));
+    }
+}

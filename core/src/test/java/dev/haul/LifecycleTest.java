@@ -1,0 +1,283 @@
+package dev.haul;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import dev.haul.testing.LeakCheck;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Session lifecycle, cancellation, timeouts, concurrency and backpressure of the instance API. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ExtendWith(LeakCheck.class)
+class LifecycleTest {
+    @TempDir Path dir;
+    TestServer server;
+
+    /** Set by the endless handler: when a write failed because the client went away. */
+    final AtomicLong clientGoneNanos = new AtomicLong();
+    final AtomicLong endlessBytes = new AtomicLong();
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer();
+        server.handle("/endless", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[8192];
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 20_000; i++) { // ~100 s at most; the client always leaves first
+                    out.write(chunk);
+                    out.flush();
+                    endlessBytes.addAndGet(chunk.length);
+                    Thread.sleep(5);
+                }
+            } catch (IOException e) {
+                clientGoneNanos.set(System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** Sends as fast as the client reads, up to 256 MiB. */
+    final AtomicLong fastBytes = new AtomicLong();
+
+    private void addFastHandler() {
+        server.handle("/fast", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            byte[] chunk = new byte[65536];
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int i = 0; i < 4096; i++) {
+                    out.write(chunk);
+                    fastBytes.addAndGet(chunk.length);
+                }
+            } catch (IOException e) {
+                clientGoneNanos.set(System.nanoTime());
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private void awaitBody() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (endlessBytes.get() < 64 * 1024 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertTrue(endlessBytes.get() >= 64 * 1024, "the body should be flowing");
+    }
+
+    private void assertServerStoppedWithinASecond(long abortNanos) throws InterruptedException {
+        long until = abortNanos + TimeUnit.SECONDS.toNanos(1);
+        while (clientGoneNanos.get() == 0 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertNotEquals(0, clientGoneNanos.get(), "the server kept sending for more than a second; sent " + endlessBytes.get());
+    }
+
+    private void assertDirectoryEmpty() throws IOException {
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.map(Path::getFileName).map(Path::toString).toList());
+        }
+    }
+
+    @Test
+    void cancelStopsTheTransferAndLeavesNoFile() throws Exception {
+        try (DownloadManager m = DownloadManager.builder().build()) {
+            Path out = dir.resolve("out.bin");
+            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .destination(Destination.file(out)).build());
+            awaitBody();
+            long t0 = System.nanoTime();
+            assertTrue(d.cancel());
+            assertThrows(CancellationException.class, () -> d.result().join());
+            assertServerStoppedWithinASecond(t0);
+            assertFalse(Files.exists(out));
+            assertDirectoryEmpty();
+        }
+    }
+
+    @Test
+    void orTimeoutOnTheResultAbortsTheTransfer() throws Exception {
+        try (DownloadManager m = DownloadManager.builder().build()) {
+            Path out = dir.resolve("out.bin");
+            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .destination(Destination.file(out)).build());
+            d.result().orTimeout(300, TimeUnit.MILLISECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
+            long t0 = System.nanoTime();
+            assertInstanceOf(TimeoutException.class, e.getCause());
+            assertServerStoppedWithinASecond(t0);
+            assertFalse(Files.exists(out));
+            assertDirectoryEmpty();
+        }
+    }
+
+    @Test
+    void facadeFutureTimeoutAbortsTheTransfer() throws Exception {
+        Path out = dir.resolve("out.bin");
+        CompletableFuture<Boolean> f = DownloadManager.downloadUrl(server.url("/endless"), out, DownloadOptions.defaults());
+        awaitBody();
+        f.orTimeout(100, TimeUnit.MILLISECONDS);
+        assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        assertServerStoppedWithinASecond(System.nanoTime());
+        assertFalse(Files.exists(out));
+        DownloadManager.closeSession().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deadlineFailsWithDeadlineReason() throws Exception {
+        try (DownloadManager m = DownloadManager.builder().build()) {
+            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .destination(Destination.stream(chunk -> { })).deadline(Duration.ofMillis(1500)).build());
+            awaitBody();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
+            assertEquals(DownloadException.Reason.DEADLINE, ((DownloadException) e.getCause()).reason());
+            assertServerStoppedWithinASecond(System.nanoTime());
+        }
+    }
+
+    @Test
+    void sessionIsReleasedAfterIdleButNotWhileBusy() throws Exception {
+        server.serve("/a", Bodies.of(1000), false);
+        try (DownloadManager m = DownloadManager.builder().sessionIdleTimeout(Duration.ofMillis(150)).build()) {
+            assertFalse(m.sessionActive(), "created lazily");
+            Download slow = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .destination(Destination.stream(c -> { })).build());
+            awaitBody();
+            Thread.sleep(400); // well past the idle timeout, with a download in flight
+            assertTrue(m.sessionActive(), "a busy session is not idle");
+            slow.cancel();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (m.sessionActive() && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertFalse(m.sessionActive(), "released after the idle timeout");
+            m.download(DownloadRequest.builder(server.url("/a")).build()).result().get(5, TimeUnit.SECONDS);
+            assertTrue(m.sessionActive(), "re-created by the next download");
+        }
+    }
+
+    @Test
+    void releasingTheSessionLetsRunningDownloadsFinish() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        server.handle("/held", ex -> {
+            ex.sendResponseHeaders(200, 4);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write("ab".getBytes());
+                out.flush();
+                release.await(5, TimeUnit.SECONDS);
+                out.write("cd".getBytes());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (DownloadManager m = DownloadManager.builder().build()) {
+            Download d = m.download(DownloadRequest.builder(server.url("/held")).build());
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (d.progress().bytesDone() < 2 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            CompletableFuture<Void> closed = m.releaseSession();
+            assertFalse(m.sessionActive());
+            assertFalse(closed.isDone(), "the session closes when its last download ends");
+            release.countDown();
+            assertArrayEquals("abcd".getBytes(), d.result().get(5, TimeUnit.SECONDS).body());
+            closed.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void twoHundredConcurrentDownloadsShareOneSessionWithFewThreads() throws Exception {
+        byte[] body = Bodies.of(20_000);
+        server.handle("/slow", ex -> {
+            try {
+                Thread.sleep(200); // keeps all of them in flight together
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        // Earlier tests' sessions wind down in the background: start from none.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (haulThreads() > 0 && System.nanoTime() < until) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertEquals(0, haulThreads(), "library threads left by earlier tests: " + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith("haul-") || n.startsWith("HttpClient-")).toList());
+        try (DownloadManager m = DownloadManager.builder().maxConcurrentDownloads(200)
+                .maxConnectionsPerHost(200).threads(4).build()) {
+            List<Download> all = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                all.add(m.download(DownloadRequest.builder(server.url("/slow?i=" + i)).build()));
+            }
+            int peak = 0;
+            while (all.stream().anyMatch(d -> !d.result().isDone())) {
+                peak = Math.max(peak, haulThreads());
+                Thread.sleep(10);
+            }
+            for (Download d : all) {
+                assertArrayEquals(body, d.result().get().body());
+            }
+            // 4 workers, the JDK client's selector, our timer, and a session closer at most.
+            assertTrue(peak <= 7, "live library threads peaked at " + peak);
+        }
+    }
+
+    static int haulThreads() {
+        return (int) Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
+                .filter(n -> n.startsWith("haul-") || n.startsWith("HttpClient-"))
+                .count();
+    }
+
+    @Test
+    void aSlowChunkCallbackStopsTheReadingInsteadOfBuffering() throws Exception {
+        CountDownLatch firstChunk = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        addFastHandler();
+        try (DownloadManager m = DownloadManager.builder().build()) {
+            AtomicLong consumed = new AtomicLong();
+            Download d = m.download(DownloadRequest.builder(server.url("/fast"))
+                    .stallTimeout(Duration.ofMillis(100)) // a slow consumer is not a stall
+                    .destination(Destination.stream(chunk -> {
+                        firstChunk.countDown();
+                        consumed.addAndGet(chunk.length);
+                        proceed.await(5, TimeUnit.SECONDS);
+                    })).build());
+            assertTrue(firstChunk.await(5, TimeUnit.SECONDS));
+            Thread.sleep(1000); // unthrottled, the server would send hundreds of MiB in this time
+            long sentWhileBlocked = fastBytes.get();
+            Thread.sleep(500);
+            // Socket buffers on both sides and one client buffer hold a few MiB; nothing more is read.
+            assertEquals(sentWhileBlocked, fastBytes.get(), "the server should be blocked by TCP flow control");
+            assertTrue(sentWhileBlocked < 24 * 1024 * 1024, "sent while blocked: " + sentWhileBlocked);
+            assertFalse(d.result().isDone(), "no stall is detected while the consumer is busy");
+            proceed.countDown();
+            d.cancel();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.haul;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.haul.testing.LeakCheck;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's snippets, verbatim between the markers, compiled and run against a local server. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ExtendWith(LeakCheck.class)
+class ReadmeExamplesTest {
+    @TempDir Path dir;
+
+    @Test
+    void facadeAndInstanceSnippetsWork() throws Exception {
+        byte[] bytes = Bodies.of(50_000);
+        try (TestServer server = new TestServer()) {
+            server.serveRanges("/app.mpk", bytes, "\"v1\"");
+            String url = server.url("/app.mpk");
+            Path downloads = Files.createDirectory(dir.resolve("downloads"));
+            String token = "secret";
+            String sha256 = Bodies.sha256(bytes);
+            Path outfile = downloads.resolve("app.mpk");
+
+            // README: facade
+            byte[] data = DownloadManager.downloadUrl(url).join();          // null on failure
+            boolean ok = DownloadManager.downloadUrl(url, outfile,
+                    DownloadOptions.builder()
+                            .progressCallback(percent -> System.out.println(percent + "%"))
+                            .headers(Map.of("Authorization", "Bearer " + token))
+                            .build()).join();                              // true or false
+            // README: end
+
+            assertArrayEquals(bytes, data);
+            assertTrue(ok);
+
+            // README: instance
+            try (DownloadManager manager = DownloadManager.builder()
+                    .maxConnectionsPerHost(4)
+                    .stallTimeout(Duration.ofSeconds(10))
+                    .build()) {
+                Download download = manager.download(DownloadRequest.builder(url)
+                        .destination(Destination.file(downloads.resolve("big.iso")))
+                        .expectedSha256(sha256)
+                        .retryPolicy(RetryPolicy.ofRetries(5))
+                        .build());
+                Progress p = download.progress();       // bytes, total, speed, ETA: any time
+                try {
+                    DownloadResult result = download.result().join();
+                    System.out.println(result.size() + " bytes in " + result.file());
+                } catch (java.util.concurrent.CompletionException e) {
+                    DownloadException failure = (DownloadException) e.getCause();
+                    System.out.println(failure.reason() + (failure.retryable() ? " (worth retrying)" : ""));
+                }
+            }
+            // README: end
+
+            assertArrayEquals(bytes, Files.readAllBytes(downloads.resolve("big.iso")));
+            DownloadManager.closeSession().get(5, TimeUnit.SECONDS);
+        }
+    }
+}
