@@ -51,6 +51,8 @@ final class Session {
             b.sslContext(trustAll());
         } else if (config.sslContext() != null) {
             b.sslContext(config.sslContext());
+        } else {
+            b.sslContext(new LazyTlsContext()).sslParameters(LazyTlsContext.parameters());
         }
         client = b.build();
     }

@@ -416,9 +416,12 @@ public final class Transfer {
                 progress.total(contentLength, TotalSource.CONTENT_LENGTH);
             }
             long total = expectedBodyBytes < 0 ? -1 : received + expectedBodyBytes;
-            if (sink instanceof MemorySink && total > request.maxMemoryBytes()) {
-                throw new DownloadException(Reason.TOO_LARGE, url, "body of " + total
-                        + " bytes exceeds the memory cap of " + request.maxMemoryBytes());
+            if (sink instanceof MemorySink memory) {
+                if (total > request.maxMemoryBytes()) {
+                    throw new DownloadException(Reason.TOO_LARGE, url, "body of " + total
+                            + " bytes exceeds the memory cap of " + request.maxMemoryBytes());
+                }
+                memory.expect(total);
             }
             if (request.expectedSize() >= 0 && total >= 0 && total != request.expectedSize()) {
                 throw new DownloadException(Reason.INTEGRITY, url, "server announces " + total
