@@ -92,7 +92,7 @@ make_file() { # path size
 }
 
 make_data() {
-  WWW=$WORK/www
+  WWW=$WORK/www-$MODE      # one set per mode, so switching modes does not regenerate 1 GiB
   mkdir -p "$WWW"
   make_file "$WWW/big.bin" "$BIG"
   make_file "$WWW/mid.bin" "$MID"
@@ -166,13 +166,13 @@ http {
   fastcgi_temp_path $NGX/tmp/fcgi; uwsgi_temp_path $NGX/tmp/uwsgi; scgi_temp_path $NGX/tmp/scgi;
   types { application/octet-stream bin; }
   log_format conns '\$connection \$connection_requests \$status \$body_bytes_sent';
-  server { listen 127.0.0.1:$P_PLAIN; root $WORK/www; }
-  server { listen 127.0.0.1:$P_TLS1 ssl; root $WORK/www;
+  server { listen 127.0.0.1:$P_PLAIN; root $WWW; }
+  server { listen 127.0.0.1:$P_TLS1 ssl; root $WWW;
            ssl_certificate $TLS/cert.pem; ssl_certificate_key $TLS/key.pem; }
-  server { listen 127.0.0.1:$P_TLS2 ssl http2; root $WORK/www;
+  server { listen 127.0.0.1:$P_TLS2 ssl http2; root $WWW;
            ssl_certificate $TLS/cert.pem; ssl_certificate_key $TLS/key.pem; }
-  server { listen 127.0.0.1:$P_SMALL; root $WORK/www; access_log $NGX/logs/small.log conns; }
-  server { listen 127.0.0.1:$P_SLOW; root $WORK/www; limit_rate $LIMIT_RATE; }
+  server { listen 127.0.0.1:$P_SMALL; root $WWW; access_log $NGX/logs/small.log conns; }
+  server { listen 127.0.0.1:$P_SLOW; root $WWW; limit_rate $LIMIT_RATE; }
 }
 EOF
   nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log"
@@ -283,7 +283,7 @@ haul_cli_available() {
   local probe=$WORK/out/probe.bin
   mkdir -p "$WORK/out"
   if timeout 600 "$HAUL_CLI" get "http://127.0.0.1:$P_PLAIN/slow.bin" -o "$probe" >"$WORK/haul-warmup.log" 2>&1 \
-      && cmp -s "$probe" "$WORK/www/slow.bin"; then
+      && cmp -s "$probe" "$WWW/slow.bin"; then
     rm -f "$probe"
     HAUL_CLI_CHECKED=1
     return 0
