@@ -57,6 +57,10 @@ public final class Engine {
         sessions.releaseNow();
     }
 
+    boolean closed() {
+        return closed;
+    }
+
     EngineConfig config() {
         return config;
     }

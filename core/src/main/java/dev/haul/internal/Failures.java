@@ -12,8 +12,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLException;
 
 /** Turns whatever an attempt threw into a typed {@link DownloadException}. */
 final class Failures {
@@ -52,8 +51,11 @@ final class Failures {
         if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
             return new DownloadException(Reason.CONNECT, url, "cannot resolve the host name", t);
         }
-        if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException
+        if (t instanceof SSLException && !(t.getCause() instanceof java.net.SocketException)
+                && !(t.getCause() instanceof java.io.EOFException)
                 || hasCause(t, java.security.cert.CertificateException.class)) {
+            // Handshake, certificate and record-layer failures ("Unrecognized SSL message"): a retry
+            // cannot fix them. A TLS-wrapped reset or EOF is the network's fault and falls through.
             return new DownloadException(Reason.TLS, url, "TLS failed: " + detail, t);
         }
         if (t instanceof ProtocolException) {

@@ -6,6 +6,7 @@ import java.nio.file.CopyOption;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.util.Set;
 
 /**
@@ -16,8 +17,9 @@ public interface FileOps {
     FileOps DEFAULT = new FileOps() {
     };
 
-    default FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
-        return FileChannel.open(path, options);
+    default FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
+            throws IOException {
+        return FileChannel.open(path, options, attributes);
     }
 
     default void move(Path source, Path target, CopyOption... options) throws IOException {

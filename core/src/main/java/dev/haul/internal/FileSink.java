@@ -92,17 +92,22 @@ final class FileSink implements Sink {
         }
         try {
             sink.openPart();
+        } catch (DownloadException e) {
+            sink.abandon(); // the part may be another writer's: leave it alone
+            throw e;
+        } catch (IOException e) {
+            sink.abandon();
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot open " + sink.part + ": " + e.getMessage(), e);
+        }
+        try {
             sink.found = sink.findResumable();
             if (sink.found.bytes() == 0 && continueExisting && Files.isRegularFile(abs)) {
                 sink.copyExisting();
             }
             return sink;
-        } catch (DownloadException e) {
-            sink.close(true);
-            throw e;
         } catch (IOException e) {
             sink.close(true);
-            throw new DownloadException(Reason.LOCAL_IO, url, "cannot open " + sink.part + ": " + e.getMessage(), e);
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot prepare " + sink.part + ": " + e.getMessage(), e);
         }
     }
 
@@ -124,7 +129,7 @@ final class FileSink implements Sink {
             Files.delete(part);
         }
         channel = ops.open(part, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), FilePermissions.ownerOnly(part));
         try {
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
@@ -232,7 +237,10 @@ final class FileSink implements Sink {
         }
         p.setProperty("total", String.valueOf(state.total()));
         Path tmp = meta.resolveSibling(meta.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+        Files.deleteIfExists(tmp); // a planted link is removed, never followed
+        try (OutputStream out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(tmp,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                FilePermissions.ownerOnly(tmp)))) {
             p.store(out, "haul resume state");
         }
         Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -248,6 +256,8 @@ final class FileSink implements Sink {
             lock.release();
             channel.close();
             channel = null;
+            // The part is owner-only while it grows; the file takes the mode it would have had.
+            FilePermissions.applyFinal(part, target);
             ops.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(meta);
         } finally {
@@ -274,6 +284,12 @@ final class FileSink implements Sink {
                 // best effort: a stale part without a sidecar is never trusted anyway
             }
         }
+        ACTIVE.remove(target, this);
+    }
+
+    /** Gives up the claim on the destination without touching any file. */
+    private void abandon() {
+        closeChannel();
         ACTIVE.remove(target, this);
     }
 

@@ -89,7 +89,7 @@ public final class Transfer {
     private URI currentUri;
     private Map<String, String> headers;
     private int redirects;
-    private Sink sink;
+    private volatile Sink sink;
     private MessageDigest digest;
     private long rangeStart;
     private long rangeEnd;
@@ -97,6 +97,8 @@ public final class Transfer {
     private ResumeState resume = ResumeState.NONE;
     private int attempts;
     private int retriesUsed;
+    /** The furthest body offset any attempt reached: the budget renews only past it. */
+    private long furthest;
     /** Bytes already held when the response that completed the body began. */
     private long resumedFrom;
     private int finalStatus;
@@ -147,12 +149,6 @@ public final class Transfer {
                 abortFromOutside();
             }
         });
-        try {
-            openSink();
-        } catch (DownloadException e) {
-            fail(e);
-            return;
-        }
         if (request.deadline() != null) {
             ScheduledFuture<?> task = engine.scheduler().schedule(() -> result.completeExceptionally(
                     new DownloadException(Reason.DEADLINE, url, "deadline of " + request.deadline() + " passed")),
@@ -165,24 +161,41 @@ public final class Transfer {
         synchronized (lock) {
             admission = admitted;
         }
-        admitted.thenAccept(release -> {
-            boolean run;
-            synchronized (lock) {
-                run = !result.isDone() && !cleaned.get();
-                if (run) {
-                    permit = release;
-                    session = engine.sessions().acquire();
-                }
-            }
-            if (run) {
-                runAttempt();
-            } else {
-                release.run(); // cancelled while queued: pass the place on
-            }
-        });
+        admitted.thenAccept(this::admitted);
         if (result.isDone()) {
             admitted.cancel(false);
         }
+    }
+
+    /** A place under the limits is ours: open the destination (no file is held while queued) and go. */
+    private void admitted(Runnable release) {
+        boolean go;
+        synchronized (lock) {
+            go = !result.isDone() && !cleaned.get() && !engine.closed();
+            if (go) {
+                permit = release;
+            }
+        }
+        if (!go) {
+            release.run(); // cancelled while queued, or the manager closed: pass the place on
+            return;
+        }
+        try {
+            openSink();
+        } catch (DownloadException e) {
+            fail(e);
+            return;
+        }
+        if (cleaned.get()) {
+            sink.close(true); // cancelled while the sink opened: cleanup ran before it existed
+            return;
+        }
+        synchronized (lock) {
+            if (!result.isDone()) {
+                session = engine.sessions().acquire();
+            }
+        }
+        runAttempt();
     }
 
     private void openSink() throws DownloadException {
@@ -343,9 +356,9 @@ public final class Transfer {
             try {
                 acceptBody(status, h);
             } catch (DownloadException e) {
-                throw new Failures.Carrier(e);
+                return new Refuse(e);
             } catch (IOException e) {
-                throw new Failures.Carrier(new DownloadException(Reason.LOCAL_IO, url, e.getMessage(), e));
+                return new Refuse(new DownloadException(Reason.LOCAL_IO, url, e.getMessage(), e));
             }
             lastActivityNanos = config.ticker().nanos();
             BodyPump p = new BodyPump(this);
@@ -431,8 +444,16 @@ public final class Transfer {
 
         private long contentLength(HttpHeaders h) throws DownloadException {
             List<String> values = h.allValues("Content-Length");
-            if (values.isEmpty() || h.firstValue("Transfer-Encoding").isPresent()) {
-                return -1; // chunked framing wins over Content-Length (RFC 9112 §6.3)
+            if (h.firstValue("Transfer-Encoding").isPresent()) {
+                if (!values.isEmpty()) {
+                    // RFC 9112 §6.3: a message with both is an attack or a broken server, and the
+                    // JDK client would frame it by Content-Length: store nothing from it.
+                    throw protocol("both Transfer-Encoding and Content-Length");
+                }
+                return -1;
+            }
+            if (values.isEmpty()) {
+                return -1;
             }
             long n = -1;
             for (String v : values) {
@@ -550,9 +571,13 @@ public final class Transfer {
     private DownloadException httpFailure(int status) {
         boolean transient_ = status == 408 || status == 429 || status == 500 || status == 502
                 || status == 503 || status == 504;
-        String what = status >= 300 && status < 400 ? "unexpected redirect status " + status + " without Location"
-                : "HTTP " + status;
-        return new DownloadException(transient_ ? Reason.HTTP_TRANSIENT : Reason.HTTP_STATUS, url, status, what, null);
+        if (status >= 300 && status < 400) {
+            // We send no conditional request, and a redirect needs a Location: either is a broken server.
+            return new DownloadException(Reason.PROTOCOL, url, status, status == 304
+                    ? "unsolicited 304 Not Modified" : "redirect status " + status + " without Location", null);
+        }
+        return new DownloadException(transient_ ? Reason.HTTP_TRANSIENT : Reason.HTTP_STATUS, url, status,
+                "HTTP " + status, null);
     }
 
     private DownloadException protocol(String message) {
@@ -605,8 +630,9 @@ public final class Transfer {
             finish();
             return;
         }
-        if (a.bodyBytes > 0) {
-            retriesUsed = 0; // progress renews the budget
+        if (a.bodyBytes > 0 && rangeStart + received > furthest) {
+            furthest = rangeStart + received; // progress renews the budget; starting over is not progress
+            retriesUsed = 0;
         }
         retryAfter(a, failure, a.retryAfter);
     }
@@ -906,6 +932,44 @@ public final class Transfer {
         @Override
         public void onComplete() {
             body.complete(null);
+        }
+    }
+
+    /**
+     * Takes no body: the response was refused from its headers. Cancelling the subscription makes
+     * the JDK client close the connection instead of leaving the unread body on it.
+     */
+    private static final class Refuse implements BodySubscriber<Void> {
+        private final CompletableFuture<Void> body = new CompletableFuture<>();
+        private final DownloadException why;
+
+        Refuse(DownloadException why) {
+            this.why = why;
+        }
+
+        @Override
+        public CompletionStage<Void> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            s.cancel();
+            body.completeExceptionally(new Failures.Carrier(why));
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(new Failures.Carrier(why));
+        }
+
+        @Override
+        public void onComplete() {
+            body.completeExceptionally(new Failures.Carrier(why));
         }
     }
 
