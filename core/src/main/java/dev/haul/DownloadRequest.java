@@ -334,8 +334,10 @@ public final class DownloadRequest {
         }
 
         /**
-         * Keeps Authorization, Cookie, Proxy-Authorization and URL userinfo on redirects to
-         * another scheme, host or port (curl's {@code --location-trusted}). Off by default.
+         * Keeps the caller's headers and URL userinfo on redirects to another scheme, host or port
+         * (curl's {@code --location-trusted}). Off by default: another origin then receives only
+         * User-Agent, Accept, Accept-Language, Accept-Encoding, Cache-Control and Pragma, never
+         * Authorization, Cookie, Proxy-Authorization or a custom header such as an API key.
          */
         public Builder keepCredentialsOnRedirect(boolean keep) {
             this.keepCredentialsOnRedirect = keep;

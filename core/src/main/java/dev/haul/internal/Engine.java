@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +28,7 @@ public final class Engine {
         scheduler.setRemoveOnCancelPolicy(true);
         scheduler.setKeepAliveTime(500, TimeUnit.MILLISECONDS);
         scheduler.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
-        this.sessions = new Sessions(config, scheduler);
+        this.sessions = new Sessions(config, this::schedule);
         this.limiter = new ConcurrencyLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
     }
 
@@ -48,13 +50,23 @@ public final class Engine {
         return sessions.releaseNow();
     }
 
-    /** Cancels every transfer and releases the session. */
+    /** Cancels every transfer, releases the session and stops the timer thread. */
     public void close() {
         closed = true;
         for (Transfer t : List.copyOf(running)) {
             t.result().cancel(true);
         }
         sessions.releaseNow();
+        scheduler.shutdownNow(); // pending waits belong to the transfers just cancelled
+    }
+
+    /** Runs {@code task} after {@code delayNanos}; null once the manager is closed. */
+    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+        try {
+            return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // closed: whatever wanted the timer has been cancelled
+        }
     }
 
     boolean closed() {
@@ -63,10 +75,6 @@ public final class Engine {
 
     EngineConfig config() {
         return config;
-    }
-
-    ScheduledThreadPoolExecutor scheduler() {
-        return scheduler;
     }
 
     Sessions sessions() {

@@ -1,9 +1,7 @@
 package dev.haul.internal;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The session lifecycle of one manager: created by the first download, shared by all that run
@@ -14,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Sessions {
     private final EngineConfig config;
-    private final ScheduledExecutorService scheduler;
+    private final java.util.function.BiFunction<Runnable, Long, ScheduledFuture<?>> scheduler;
     private final Object lock = new Object();
 
     // Guarded by lock.
@@ -22,7 +20,7 @@ final class Sessions {
     private ScheduledFuture<?> idleRelease;
     private long generation;
 
-    Sessions(EngineConfig config, ScheduledExecutorService scheduler) {
+    Sessions(EngineConfig config, java.util.function.BiFunction<Runnable, Long, ScheduledFuture<?>> scheduler) {
         this.config = config;
         this.scheduler = scheduler;
     }
@@ -56,7 +54,7 @@ final class Sessions {
             } else if (session == current) {
                 long gen = generation;
                 long delay = config.sessionIdleTimeout().toNanos();
-                idleRelease = scheduler.schedule(() -> releaseIfIdle(gen), delay, TimeUnit.NANOSECONDS);
+                idleRelease = scheduler.apply(() -> releaseIfIdle(gen), delay);
             }
         }
         if (closeNow) {

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -65,7 +64,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Transfer {
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
-    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
+    /**
+     * The caller's headers that may follow a redirect to another origin. Everything else —
+     * Authorization, Cookie, Proxy-Authorization, and custom headers such as API keys, which we
+     * cannot tell from secrets — stays with the origin it was meant for.
+     */
+    private static final Set<String> CROSS_ORIGIN_HEADERS = Set.of("user-agent", "accept", "accept-language",
+            "accept-encoding", "cache-control", "pragma");
     /** Redirect and error bodies are read up to this much (to keep the connection), then dropped. */
     private static final int DRAIN_LIMIT = 64 * 1024;
 
@@ -150,9 +155,9 @@ public final class Transfer {
             }
         });
         if (request.deadline() != null) {
-            ScheduledFuture<?> task = engine.scheduler().schedule(() -> result.completeExceptionally(
+            ScheduledFuture<?> task = engine.schedule(() -> result.completeExceptionally(
                     new DownloadException(Reason.DEADLINE, url, "deadline of " + request.deadline() + " passed")),
-                    request.deadline().toNanos(), TimeUnit.NANOSECONDS);
+                    request.deadline().toNanos());
             synchronized (lock) {
                 deadlineTask = task;
             }
@@ -527,7 +532,7 @@ public final class Transfer {
         }
 
         private void scheduleStallCheck(long delayNanos) {
-            ScheduledFuture<?> f = engine.scheduler().schedule(this::checkStall, delayNanos, TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> f = engine.schedule(this::checkStall, delayNanos);
             synchronized (lock) {
                 stallCheck = f;
             }
@@ -674,7 +679,11 @@ public final class Transfer {
         if (listener != null) {
             listener.onRetry(failure, attempts + 1, delay, rangeStart + received);
         }
-        ScheduledFuture<?> f = engine.scheduler().schedule(this::runAttempt, delay.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> f = engine.schedule(this::runAttempt, delay.toNanos());
+        if (f == null) {
+            fail(new DownloadException(Reason.CANCELLED, url, "the manager was closed"));
+            return;
+        }
         synchronized (lock) {
             pendingRetry = f;
         }
@@ -705,7 +714,7 @@ public final class Transfer {
             return;
         }
         if (!origin(next).equals(origin(currentUri)) && !request.keepCredentialsOnRedirect()) {
-            headers.keySet().removeIf(name -> CREDENTIAL_HEADERS.contains(name.toLowerCase(Locale.ROOT)));
+            headers.keySet().removeIf(name -> !CROSS_ORIGIN_HEADERS.contains(name.toLowerCase(Locale.ROOT)));
             next = withoutUserInfo(next);
         }
         currentUri = next;
