@@ -311,7 +311,7 @@ case2() {
   local url=http://127.0.0.1:$P_PLAIN/big.bin dir=$WORK/out/c2 rep c file prefix rc
   mkdir -p "$dir"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul curl wget aria2c; do
+    for c in haul haul-nofsync curl wget aria2c; do
       file=$dir/$c.bin
       rm -f "$file" "$file.aria2"
       sync
@@ -323,6 +323,11 @@ case2() {
             record_unavailable 2 h1-plain-file haul no-launcher-./haul; continue
           fi
           timed "$HAUL_CLI" get "$url" -o "$file" || rc=$? ;;
+        haul-nofsync)   # curl, wget and aria2c do not fsync either
+          if ! haul_cli_available; then
+            record_unavailable 2 h1-plain-file haul-nofsync no-launcher-./haul; continue
+          fi
+          timed "$HAUL_CLI" get "$url" -o "$file" --no-fsync || rc=$? ;;
         curl) timed curl -s -o "$file" "$url" || rc=$? ;;
         wget) timed wget -q -O "$file" "$url" || rc=$? ;;
         aria2c) timed aria2c -q --allow-overwrite=true --auto-file-renaming=false -d "$dir" -o "$c.bin" "$url" \
@@ -345,7 +350,7 @@ case3() {
   log "case 3: $SMALL_N files of $SMALL_SIZE bytes, $PARALLEL in parallel, $REPS repetitions"
   local dir=$WORK/out/c3 slog=$NGX/logs/small.log rep c before conns par prefix rc
   for rep in $(seq 1 "$REPS"); do
-    for c in haul curl aria2c wget; do
+    for c in haul haul-nofsync curl aria2c wget; do
       rm -rf "$dir" && mkdir -p "$dir"
       prefix="RESULT case=3 scenario=${SMALL_N}x16KiB contender=$c"
       par=$PARALLEL
@@ -357,6 +362,11 @@ case3() {
             record_unavailable 3 "${SMALL_N}x16KiB" haul no-launcher-./haul; continue
           fi
           timed "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q || rc=$? ;;
+        haul-nofsync)
+          if ! haul_cli_available; then
+            record_unavailable 3 "${SMALL_N}x16KiB" haul-nofsync no-launcher-./haul; continue
+          fi
+          timed "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q --no-fsync || rc=$? ;;
         curl) timed curl -s -Z --parallel-max "$PARALLEL" --remote-name-all --output-dir "$dir" -K "$CURL_CFG" \
                 || rc=$? ;;
         aria2c) timed aria2c -q -i "$LIST" -d "$dir" -j "$PARALLEL" --allow-overwrite=true \

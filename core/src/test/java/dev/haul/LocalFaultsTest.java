@@ -361,4 +361,25 @@ class LocalFaultsTest {
         assertEquals(ownerOnly, Files.getPosixFilePermissions(dir.resolve("out.bin.part")));
         assertEquals(ownerOnly, Files.getPosixFilePermissions(dir.resolve("out.bin.part.meta")));
     }
+
+    // ---------------------------------------------------------------- 43 the finished file's mode
+
+    @Test
+    void theFinishedFileGetsTheModeOfANewFileOrOfTheFileItReplaces() throws Exception {
+        Path probe = dir.resolve("probe");
+        Files.newOutputStream(probe).close(); // what the process umask gives a new file
+        Set<PosixFilePermission> umaskMode = Files.getPosixFilePermissions(probe);
+        Files.delete(probe);
+        Path out = dir.resolve("out.bin");
+        try (DownloadManager m = fastManager().build()) {
+            success(m.download(request(out).build()));
+            assertEquals(umaskMode, Files.getPosixFilePermissions(out), "not left owner-only");
+            Set<PosixFilePermission> custom = PosixFilePermissions.fromString("rw-r-----");
+            Files.setPosixFilePermissions(out, custom);
+            success(m.download(request(out).build()));
+            assertEquals(custom, Files.getPosixFilePermissions(out), "a replaced file keeps its mode");
+        }
+        assertArrayEquals(body, Files.readAllBytes(out));
+        assertEquals(List.of("out.bin"), listing(dir));
+    }
 }

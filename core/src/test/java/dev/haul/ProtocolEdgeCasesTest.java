@@ -257,6 +257,17 @@ class ProtocolEdgeCasesTest {
         assertEquals(Reason.PROTOCOL, e.reason(), "a 304 to an unconditional GET breaks the protocol: " + e);
     }
 
+    @Test
+    void aRedirectWithoutLocationIsAProtocolErrorAndWritesNothing() throws Exception {
+        server.always("/f", Responses.status(302));
+        Path out = dir.resolve("out.bin");
+        DownloadException e = failure(toFile("/f", out));
+        assertEquals(Reason.PROTOCOL, e.reason(), e.toString());
+        assertEquals(302, e.statusCode());
+        assertEquals(1, server.requests("/f").size(), "a protocol error is not retried");
+        assertEquals(List.of(), listing(dir));
+    }
+
     // ---------------------------------------------------------------- 30 zero length
 
     @Test

@@ -72,11 +72,12 @@ class RedirectSecurityTest {
         for (String line : r.headerLines()) {
             names.add(line.substring(0, line.indexOf(':')).toLowerCase(Locale.ROOT));
         }
+        names.remove("content-length"); // JDK 17 sends "Content-Length: 0" on a GET, JDK 25 does not
         return names;
     }
 
-    /** What every request carries besides the caller's headers (the JDK adds Content-Length: 0). */
-    private static final List<String> BASE = List.of("accept-encoding", "content-length", "host", "user-agent");
+    /** What every request carries besides the caller's headers. */
+    private static final List<String> BASE = List.of("accept-encoding", "host", "user-agent");
 
     private static TreeSet<String> base(String... more) {
         TreeSet<String> s = new TreeSet<>(BASE);

@@ -212,25 +212,30 @@ final class Report {
                     .append(" | ").append(fmt(ratio, 2)).append(" |\n");
         }
         for (String scenario : gs.stream().map(g -> g.scenario).distinct().toList()) {
-            Group haul = group(kase, scenario, "haul");
-            double h = haul == null || haul.unavailable() ? Double.NaN : haul.median("wall_s");
+          for (String name : List.of("haul", "haul-nofsync")) {
+            Group haul = group(kase, scenario, name);
+            if (haul == null) {
+                continue;
+            }
+            double h = haul.unavailable() ? Double.NaN : haul.median("wall_s");
             Group curl = group(kase, scenario, "curl");
             Group aria = group(kase, scenario, "aria2c");
             double limit = kase.equals("2") ? 1.1 : 1.5;
             if (curl != null) {
                 double r = h / curl.median("wall_s");
-                verdict("case " + kase + ": haul wall ≤ " + limit + " × curl", r, r <= limit, "ratio " + fmt(r, 2));
+                verdict("case " + kase + ": " + name + " wall ≤ " + limit + " × curl", r, r <= limit, "ratio " + fmt(r, 2));
             }
             if (aria != null) {
                 double r = h / aria.median("wall_s");
-                verdict("case " + kase + ": haul faster than aria2c", r, r < 1.0, "ratio " + fmt(r, 2));
+                verdict("case " + kase + ": " + name + " faster than aria2c", r, r < 1.0, "ratio " + fmt(r, 2));
             }
-            if (connections && haul != null && !haul.unavailable()) {
+            if (connections && !haul.unavailable()) {
                 double c = haul.max("conns");
                 double j = haul.median("parallel");
-                verdict("case 3: haul's TCP connections bounded by the parallelism", c, c <= j,
+                verdict("case 3: " + name + "'s TCP connections bounded by the parallelism", c, c <= j,
                         fmt(c, 0) + " connections for -j " + fmt(j, 0));
             }
+          }
         }
     }
 
