@@ -216,19 +216,19 @@ public final class Transfer {
             }
             FileSink fs = FileSink.open(f.path(), config.fileOps(), url, request.uri().toString(), base,
                     continueFile, config.fsync());
-            sink = fs;
             FileSink.Found found = fs.found();
-            received = found.bytes();
-            resume = found.state();
             try {
                 digest = newDigest();
-                if (digest != null && received > 0) {
-                    fs.digestPrefix(digest, received);
+                if (digest != null && found.bytes() > 0) {
+                    fs.digestPrefix(digest, found.bytes()); // the checksum covers a resumed prefix too
                 }
             } catch (IOException e) {
                 fs.close(true);
                 throw new DownloadException(Reason.LOCAL_IO, url, "cannot read " + fs.part() + ": " + e.getMessage(), e);
             }
+            sink = fs;
+            received = found.bytes();
+            resume = found.state();
         } else if (d instanceof Destination.Stream s) {
             sink = new StreamSink(s.callback(), url);
             digest = newDigest();
