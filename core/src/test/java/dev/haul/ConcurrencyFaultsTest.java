@@ -320,6 +320,11 @@ class ConcurrencyFaultsTest {
         for (RecordedRequest r : server.requests("/f")) {
             assertTrue(server.awaitClientClosed(r.connectionId(), Duration.ofSeconds(2)), "connection " + r.connectionId());
         }
+        // Cancelled transfers finish their cleanup (a sidecar for a kept part) within a second.
+        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (listing(dir).stream().anyMatch(n -> n.endsWith(".tmp")) && System.nanoTime() < settle) {
+            Thread.sleep(10);
+        }
         for (String n : listing(dir)) {
             assertTrue(n.endsWith(".part") || n.endsWith(".part.meta"), "no destination file: " + n);
         }

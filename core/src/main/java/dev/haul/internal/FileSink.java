@@ -48,13 +48,19 @@ final class FileSink implements Sink {
     private final boolean fsync;
     private FileChannel channel;
     private FileLock lock;
+    /** Whether the sidecar on disk describes this part. */
     private boolean hasMeta;
+    /** The representation to describe in the sidecar once the part is worth resuming, or null. */
+    private ResumeState unsaved;
 
     /** What an earlier run left that this one continues, found when the sink opens. */
     record Found(long bytes, ResumeState state) {
     }
 
     private Found found = new Found(0, ResumeState.NONE);
+
+    /** Parts smaller than this get a sidecar only when their download stops unfinished. */
+    static final long SAVE_AFTER_BYTES = 1024 * 1024;
 
     private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range, boolean fsync) {
         this.fsync = fsync;
@@ -144,6 +150,7 @@ final class FileSink implements Sink {
     }
 
     private Found findResumable() throws IOException {
+        Files.deleteIfExists(metaTmp()); // a stale or planted temp is removed, never followed
         long size = channel.size();
         Properties p = readMeta();
         if (size > 0 && p != null && urlHash.equals(p.getProperty("url.sha256"))
@@ -157,7 +164,10 @@ final class FileSink implements Sink {
                 return new Found(size, state);
             }
         }
-        reset();
+        if (size > 0) {
+            channel.truncate(0);
+        }
+        Files.deleteIfExists(meta); // it describes another URL, range or body, or it is no file at all
         return new Found(0, ResumeState.NONE);
     }
 
@@ -205,6 +215,9 @@ final class FileSink implements Sink {
             while (left > 0) {
                 left -= channel.write(array);
             }
+            if (unsaved != null) {
+                saveIfWorthIt();
+            }
         } catch (IOException e) {
             throw new DownloadException(Reason.LOCAL_IO, url, "cannot write " + part + ": " + e.getMessage(), e);
         }
@@ -214,17 +227,36 @@ final class FileSink implements Sink {
     public void reset() throws IOException {
         channel.truncate(0);
         channel.position(0);
-        Files.deleteIfExists(meta);
-        hasMeta = false;
+        if (hasMeta) {
+            Files.deleteIfExists(meta);
+            hasMeta = false;
+        }
+        unsaved = null;
     }
 
+    /**
+     * Remembers what identifies the body. The sidecar is written once the part holds
+     * {@link #SAVE_AFTER_BYTES}, or when the download stops with a part worth keeping: a small
+     * file that dies is cheaper to fetch again than a sidecar is to write for every file.
+     */
     @Override
     public void representation(ResumeState state) throws IOException {
-        if (state.ifRange() == null) {
-            Files.deleteIfExists(meta); // nothing to prove a later resume with
+        unsaved = state.ifRange() == null ? null : state;
+        if (hasMeta) { // the sidecar on disk describes an earlier representation
+            Files.deleteIfExists(meta);
             hasMeta = false;
-            return;
+            saveIfWorthIt();
         }
+    }
+
+    private void saveIfWorthIt() throws IOException {
+        if (unsaved != null && channel != null && channel.position() >= SAVE_AFTER_BYTES) {
+            save(unsaved);
+        }
+    }
+
+    private void save(ResumeState state) throws IOException {
+        unsaved = null;
         Properties p = new Properties();
         p.setProperty("url.sha256", urlHash);
         p.setProperty("range.first", String.valueOf(rangeFirst()));
@@ -236,14 +268,18 @@ final class FileSink implements Sink {
             p.setProperty("last-modified", state.lastModified());
         }
         p.setProperty("total", String.valueOf(state.total()));
-        Path tmp = meta.resolveSibling(meta.getFileName() + ".tmp");
+        Path tmp = metaTmp();
         Files.deleteIfExists(tmp); // a planted link is removed, never followed
-        try (OutputStream out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(tmp,
-                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                FilePermissions.ownerOnly(tmp)))) {
-            p.store(out, "haul resume state");
+        try {
+            try (OutputStream out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(tmp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    FilePermissions.ownerOnly(tmp)))) {
+                p.store(out, "haul resume state");
+            }
+            Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         hasMeta = true;
     }
 
@@ -259,7 +295,10 @@ final class FileSink implements Sink {
             // The part is owner-only while it grows; the file takes the mode it would have had.
             FilePermissions.applyFinal(part, target);
             ops.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.deleteIfExists(meta);
+            if (hasMeta) {
+                Files.deleteIfExists(meta);
+                hasMeta = false;
+            }
         } finally {
             closeChannel();
             ACTIVE.remove(target, this);
@@ -272,8 +311,11 @@ final class FileSink implements Sink {
         boolean empty = true;
         try {
             empty = channel == null || channel.size() == 0;
+            if (keep && !empty && unsaved != null) {
+                save(unsaved); // stopped unfinished: now the part is worth resuming
+            }
         } catch (IOException ignored) {
-            // a broken channel keeps nothing worth resuming
+            // a broken channel or sidecar keeps nothing worth resuming
         }
         closeChannel();
         if (!keep || empty || !hasMeta) {
@@ -302,6 +344,10 @@ final class FileSink implements Sink {
             }
             channel = null;
         }
+    }
+
+    private Path metaTmp() {
+        return meta.resolveSibling(meta.getFileName() + ".tmp");
     }
 
     private Properties readMeta() {
