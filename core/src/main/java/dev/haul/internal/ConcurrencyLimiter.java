@@ -62,12 +62,6 @@ final class ConcurrencyLimiter {
         return admitted;
     }
 
-    int running() {
-        synchronized (lock) {
-            return running;
-        }
-    }
-
     private Runnable releaser(String origin) {
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
         return () -> {

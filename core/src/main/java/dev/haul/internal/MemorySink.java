@@ -56,11 +56,7 @@ final class MemorySink implements Sink {
             at = 0;
             chunks.add(target);
         }
-        for (ByteBuffer b : buffers) {
-            int n = b.remaining();
-            b.get(target, at, n);
-            at += n;
-        }
+        Sink.copy(buffers, target, at);
         size += bytes;
     }
 

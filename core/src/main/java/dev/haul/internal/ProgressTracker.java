@@ -48,10 +48,6 @@ final class ProgressTracker {
         return new Progress(done, total, source, bytesPerSecond, attempt);
     }
 
-    long done() {
-        return done;
-    }
-
     void attempt(int n) {
         attempt = n;
     }

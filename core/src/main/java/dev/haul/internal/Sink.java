@@ -25,4 +25,13 @@ interface Sink {
 
     /** The download ended without success; keep what allows a later resume when {@code keep}. */
     void close(boolean keep);
+
+    /** Copies the remaining bytes of {@code buffers} into {@code target} from {@code at}. */
+    static void copy(List<ByteBuffer> buffers, byte[] target, int at) {
+        for (ByteBuffer b : buffers) {
+            int n = b.remaining();
+            b.get(target, at, n);
+            at += n;
+        }
+    }
 }

@@ -18,12 +18,7 @@ final class StreamSink implements Sink {
     @Override
     public void write(List<ByteBuffer> buffers, int bytes) throws DownloadException {
         byte[] chunk = new byte[bytes];
-        int at = 0;
-        for (ByteBuffer b : buffers) {
-            int n = b.remaining();
-            b.get(chunk, at, n);
-            at += n;
-        }
+        Sink.copy(buffers, chunk, 0);
         try {
             callback.onChunk(chunk);
         } catch (Exception e) {
