@@ -5,9 +5,7 @@ import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -25,7 +23,7 @@ final class Session {
 
     final int id = IDS.incrementAndGet();
     final HttpClient client;
-    private final ThreadPoolExecutor executor;
+    private final WorkerPool executor;
     /** Completes once the client has been released. */
     final CompletableFuture<Void> closed = new CompletableFuture<>();
 
@@ -34,12 +32,8 @@ final class Session {
     boolean retired;
 
     Session(EngineConfig config) {
-        // The executor never rejects (a rejecting executor stops the client's selector:
-        // JDK-8277969), and its idle threads end by themselves, so a released session on JDK 17,
-        // which has no HttpClient.close(), leaves no thread of ours behind.
-        executor = new ThreadPoolExecutor(config.threads(), config.threads(), 2, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("haul-" + id + "-worker-"));
-        executor.allowCoreThreadTimeOut(true);
+        executor = new WorkerPool(config.threads(), TimeUnit.SECONDS.toNanos(2),
+                daemonThreads("haul-" + id + "-worker-"));
         HttpClient.Builder b = HttpClient.newBuilder()
                 .executor(executor)
                 .followRedirects(HttpClient.Redirect.NEVER) // we follow redirects ourselves
