@@ -314,8 +314,10 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * Whether a finished file is forced to disk before it is renamed onto its destination.
          * Default true: then even a power loss cannot leave a destination that names a partial
-         * body. Without it the rename still keeps partial bodies away from the destination when a
-         * process dies, as with curl and wget, and many small files download much faster.
+         * body. Large files are flushed in the background every 32 MiB while they download, so
+         * the force at the end has little left to write. Without it the rename still keeps partial
+         * bodies away from the destination when a process dies, as with curl and wget, and many
+         * small files download faster.
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;

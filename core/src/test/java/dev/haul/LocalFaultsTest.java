@@ -122,6 +122,42 @@ class LocalFaultsTest {
     }
 
     @Test
+    void largeFilesAreFlushedWhileTheyDownloadAndArriveIntact() throws Exception {
+        byte[] big = TestBodies.random(80 * 1024 * 1024, 7); // past two background flushes
+        server.handle("/big", ServeBytes.of(big));
+        Path out = dir.resolve("big.bin");
+        FaultyFiles faults = new FaultyFiles();
+        try (DownloadManager m = managerWith(faults)) {
+            DownloadResult r = success(m.download(DownloadRequest.builder(server.url("/big"))
+                    .destination(Destination.file(out)).build()));
+            assertEquals(big.length, r.size());
+            assertTrue(faults.forceCount() >= 2, "forced " + faults.forceCount() + " times: flushed in the background and at the end");
+            assertArrayEquals(big, Files.readAllBytes(out));
+            assertEquals(List.of("big.bin"), listing(dir));
+        }
+    }
+
+    @Test
+    void aFailedBackgroundFlushFailsTheDownloadEvenWhenTheLastForceSucceeds() throws Exception {
+        byte[] big = TestBodies.random(40 * 1024 * 1024, 8);
+        server.handle("/big", ServeBytes.of(big));
+        Path out = dir.resolve("big.bin");
+        Files.write(out, OLD);
+        FaultyFiles faults = new FaultyFiles().failFirstForces(1); // the background flush's error
+        try (DownloadManager m = managerWith(faults)) {
+            DownloadException e = failure(m.download(DownloadRequest.builder(server.url("/big"))
+                    .destination(Destination.file(out)).build()));
+            assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
+            assertTrue(faults.forceCount() >= 2, "the final force ran too: " + faults.forceCount());
+            assertEquals(List.of(), faults.moves(), "nothing that may not be on disk is renamed");
+            assertArrayEquals(OLD, Files.readAllBytes(out));
+            assertEquals(0, faults.openChannels());
+        }
+        // As with a failing final force: bytes the disk may not hold are not kept for a resume.
+        assertEquals(List.of("big.bin"), listing(dir));
+    }
+
+    @Test
     void failingCloseIsLocalIoAndNothingIsRenamed() throws Exception {
         Path out = dir.resolve("out.bin");
         Files.write(out, OLD);

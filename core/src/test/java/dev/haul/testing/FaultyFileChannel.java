@@ -72,8 +72,7 @@ public final class FaultyFileChannel extends FileChannel {
 
   @Override
   public void force(boolean metaData) throws IOException {
-    faults.forced();
-    if (faults.failForce) throw new IOException("Input/output error (injected force failure)");
+    if (faults.forced()) throw new IOException("Input/output error (injected force failure)");
     delegate.force(metaData);
   }
 

@@ -28,6 +28,7 @@ public final class FaultyFiles {
   private final List<FaultyFileChannel> opened = new CopyOnWriteArrayList<>();
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger forces = new AtomicInteger();
+  private final AtomicInteger forcesToFail = new AtomicInteger();
   private final List<Path[]> moves = new CopyOnWriteArrayList<>();
 
   /** Writes fail with "No space left on device" once {@code bytes} more have been written. */
@@ -40,6 +41,15 @@ public final class FaultyFiles {
   /** When true, {@code force} throws an IOException (fsync failure). */
   public FaultyFiles failForce(boolean fail) {
     this.failForce = fail;
+    return this;
+  }
+
+  /**
+   * The first {@code n} calls to {@code force} throw an IOException, later ones succeed: like
+   * Linux, which reports a writeback error to one fsync and not again.
+   */
+  public FaultyFiles failFirstForces(int n) {
+    this.forcesToFail.set(n);
     return this;
   }
 
@@ -103,8 +113,10 @@ public final class FaultyFiles {
     if (writeBudget != Long.MAX_VALUE) writeBudget += bytes;
   }
 
-  void forced() {
+  /** Counts a force; true when it must fail. */
+  boolean forced() {
     forces.incrementAndGet();
+    return failForce || forcesToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
   }
 
   void closed(FaultyFileChannel channel) {
