@@ -190,6 +190,54 @@ class ProtocolEdgeCasesTest {
     }
 
     @Test
+    void aLargeBodyHashedAlongsideTheDownloadIsVerifiedInEveryMode() throws Exception {
+        byte[] body = TestBodies.random(12 * 1024 * 1024, 3); // past the bytes hashed in line
+        server.handle("/f", ServeBytes.of(body));
+        Path out = dir.resolve("out.bin");
+        for (DownloadMode mode : DownloadMode.values()) {
+            ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+            DownloadRequest.Builder b = DownloadRequest.builder(server.url("/f")).expectedSha256(sha(body));
+            if (mode == DownloadMode.FILE) {
+                b.destination(Destination.file(out));
+            } else if (mode == DownloadMode.STREAM) {
+                b.destination(Destination.stream(streamed::write));
+            }
+            DownloadResult r = success(manager.download(b.build()));
+            assertEquals(sha(body), r.sha256(), mode.toString());
+            if (mode == DownloadMode.MEMORY) {
+                assertArrayEquals(body, r.body());
+            } else if (mode == DownloadMode.STREAM) {
+                assertArrayEquals(body, streamed.toByteArray());
+            }
+        }
+        assertArrayEquals(body, Files.readAllBytes(out));
+        assertEquals(List.of("out.bin"), listing(dir));
+        byte[] wrong = body.clone();
+        wrong[wrong.length - 1] ^= 1; // only the last byte differs: it is hashed on the helper thread
+        DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f"))
+                .destination(Destination.file(dir.resolve("bad.bin"))).expectedSha256(sha(wrong)).build()));
+        assertEquals(Reason.INTEGRITY, e.reason());
+        assertEquals(List.of("out.bin"), listing(dir));
+    }
+
+    @Test
+    void aLargeBodysChecksumFollowsAResumeAndAStartOver() throws Exception {
+        byte[] body = TestBodies.random(12 * 1024 * 1024, 4);
+        server.handle("/resume", ServeBytes.of(body).cutOnRequest(1, 8 * 1024 * 1024, ServeBytes.Cut.FIN));
+        server.handle("/restart", ServeBytes.of(body).ignoreRange(true).cutOnRequest(1, 8 * 1024 * 1024, ServeBytes.Cut.FIN));
+        for (String path : List.of("/resume", "/restart")) {
+            DownloadResult r = success(manager.download(DownloadRequest.builder(server.url(path))
+                    .expectedSha256(sha(body)).build()));
+            assertEquals(2, r.attempts(), path);
+            assertEquals(path.equals("/resume") ? 8 * 1024 * 1024 : 0, r.resumedFrom(), path);
+            assertEquals(sha(body), r.sha256(), path);
+            assertArrayEquals(body, r.body(), path);
+        }
+        assertEquals("bytes=8388608-", server.lastRequest("/resume").header("Range"));
+        assertEquals("bytes=8388608-", server.lastRequest("/restart").header("Range"));
+    }
+
+    @Test
     void aCorruptedResumedPrefixIsCaughtByTheChecksumAndThePartIsDeleted() throws Exception {
         byte[] body = TestBodies.random(60_000, 2);
         server.handle("/f", ServeBytes.of(body).cutOnRequest(1, 20_000, ServeBytes.Cut.FIN));

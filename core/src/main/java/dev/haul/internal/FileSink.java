@@ -206,8 +206,8 @@ final class FileSink implements Sink {
         return range == null ? -1 : range.last();
     }
 
-    /** Feeds the first {@code bytes} of the part file to {@code digest} (a resumed prefix). */
-    void digestPrefix(MessageDigest digest, long bytes) throws IOException {
+    /** Feeds the first {@code bytes} of the part file to {@code checksum} (a resumed prefix). */
+    void digestPrefix(Checksum checksum, long bytes) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         long pos = 0;
         while (pos < bytes) {
@@ -217,7 +217,7 @@ final class FileSink implements Sink {
                 throw new IOException("part file shorter than expected");
             }
             buf.flip();
-            digest.update(buf);
+            checksum.updateNow(buf);
             pos += n;
         }
     }

@@ -19,11 +19,8 @@ import java.net.http.HttpResponse.BodySubscriber;
 import java.net.http.HttpResponse.ResponseInfo;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -95,7 +92,7 @@ public final class Transfer {
     private Map<String, String> headers;
     private int redirects;
     private volatile Sink sink;
-    private MessageDigest digest;
+    private Checksum checksum;
     private long rangeStart;
     private long rangeEnd;
     private long received;
@@ -218,9 +215,9 @@ public final class Transfer {
                     continueFile, config.fsync());
             FileSink.Found found = fs.found();
             try {
-                digest = newDigest();
-                if (digest != null && found.bytes() > 0) {
-                    fs.digestPrefix(digest, found.bytes()); // the checksum covers a resumed prefix too
+                checksum = newChecksum();
+                if (checksum != null && found.bytes() > 0) {
+                    fs.digestPrefix(checksum, found.bytes()); // the checksum covers a resumed prefix too
                 }
             } catch (IOException e) {
                 fs.close(true);
@@ -231,10 +228,10 @@ public final class Transfer {
             resume = found.state();
         } else if (d instanceof Destination.Stream s) {
             sink = new StreamSink(s.callback(), url);
-            digest = newDigest();
+            checksum = newChecksum();
         } else {
             sink = new MemorySink(request.maxMemoryBytes(), url);
-            digest = newDigest();
+            checksum = newChecksum();
         }
         progress.start(received);
     }
@@ -247,15 +244,8 @@ public final class Transfer {
         }
     }
 
-    private MessageDigest newDigest() {
-        if (request.expectedSha256() == null) {
-            return null;
-        }
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private Checksum newChecksum() {
+        return request.expectedSha256() == null ? null : new Checksum();
     }
 
     // ------------------------------------------------------------------ attempts
@@ -485,10 +475,8 @@ public final class Transfer {
             if (expectedBodyBytes >= 0 && bodyBytes + bytes > expectedBodyBytes) {
                 throw protocol("body longer than its declared length " + expectedBodyBytes);
             }
-            if (digest != null) {
-                for (ByteBuffer b : buffers) {
-                    digest.update(b.duplicate());
-                }
+            if (checksum != null) {
+                checksum.update(buffers);
             }
             sinkBusy = true;
             try {
@@ -568,7 +556,10 @@ public final class Transfer {
     private void startOver() throws IOException {
         sink.reset();
         received = 0;
-        digest = newDigest();
+        if (checksum != null) {
+            checksum.close();
+            checksum = newChecksum();
+        }
         progress.reset();
         resume = ResumeState.NONE;
     }
@@ -737,8 +728,14 @@ public final class Transfer {
             return;
         }
         String sha = null;
-        if (digest != null) {
-            sha = HexFormat.of().formatHex(digest.digest());
+        if (checksum != null) {
+            try {
+                sha = checksum.finish();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail(new DownloadException(Reason.LOCAL_IO, url, "interrupted while verifying the SHA-256", e));
+                return;
+            }
             if (!sha.equals(request.expectedSha256())) {
                 fail(new DownloadException(Reason.INTEGRITY, url, "SHA-256 mismatch: expected "
                         + request.expectedSha256() + ", got " + sha));
@@ -773,6 +770,9 @@ public final class Transfer {
         if (cleaned.compareAndSet(false, true)) {
             if (sink != null) {
                 sink.close(keep);
+            }
+            if (checksum != null) {
+                checksum.close();
             }
             release();
         }
@@ -820,6 +820,9 @@ public final class Transfer {
         if (cleaned.compareAndSet(false, true)) {
             if (sink != null) {
                 sink.close(true);
+            }
+            if (checksum != null) {
+                checksum.close();
             }
             release();
         }
