@@ -294,6 +294,24 @@ haul_cli_available() {
   return 0      # available but broken: the timed runs record the failure
 }
 
+# The JDK client alone, as its own process with the launcher's JVM flags and its own class-data
+# archive (as ./haul has): how much of a gap to curl is the JVM and the transport, not Haul.
+RAW_JSA=$WORK/rawfetch.jsa
+rm -f "$RAW_JSA"    # made afresh for the harness built by this run
+raw_jdk() { # RawFetch arguments
+  local flags=(-Djdk.httpclient.bufsize=262144 -Djdk.httpclient.keepalive.timeout=30 -XX:+UseSerialGC
+               "-Djava.util.concurrent.ForkJoinPool.common.parallelism=$(( $(nproc) > 2 ? $(nproc) - 1 : 2 ))"
+               -Xlog:disable -cp "$BENCH_DIR/java/target/classes")
+  if [ ! -f "$RAW_JSA" ]; then
+    mkdir -p "$WORK/out"
+    "$JAVA" "${flags[@]}" "-XX:ArchiveClassesAtExit=$RAW_JSA" dev.haul.bench.RawFetch \
+      "http://127.0.0.1:$P_PLAIN/slow.bin" "$WORK/out/raw-probe.bin" >/dev/null 2>&1 || rm -f "$RAW_JSA"
+    rm -f "$WORK/out/raw-probe.bin"
+  fi
+  [ -f "$RAW_JSA" ] && flags+=("-XX:SharedArchiveFile=$RAW_JSA")
+  timed "$JAVA" "${flags[@]}" dev.haul.bench.RawFetch "$@"
+}
+
 record_unavailable() { # case scenario contender reason
   echo "RESULT case=$1 scenario=$2 contender=$3 status=unavailable reason=$4" | tee -a "$RESULTS"
 }
@@ -311,7 +329,7 @@ case2() {
   local url=http://127.0.0.1:$P_PLAIN/big.bin dir=$WORK/out/c2 rep c file prefix rc
   mkdir -p "$dir"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul haul-nofsync curl wget aria2c; do
+    for c in haul haul-nofsync jdk-raw curl wget aria2c; do
       file=$dir/$c.bin
       rm -f "$file" "$file.aria2"
       sync
@@ -328,6 +346,7 @@ case2() {
             record_unavailable 2 h1-plain-file haul-nofsync no-launcher-./haul; continue
           fi
           timed "$HAUL_CLI" get "$url" -o "$file" --no-fsync || rc=$? ;;
+        jdk-raw) raw_jdk "$url" "$file" || rc=$? ;;
         curl) timed curl -s -o "$file" "$url" || rc=$? ;;
         wget) timed wget -q -O "$file" "$url" || rc=$? ;;
         aria2c) timed aria2c -q --allow-overwrite=true --auto-file-renaming=false -d "$dir" -o "$c.bin" "$url" \
@@ -350,7 +369,7 @@ case3() {
   log "case 3: $SMALL_N files of $SMALL_SIZE bytes, $PARALLEL in parallel, $REPS repetitions"
   local dir=$WORK/out/c3 slog=$NGX/logs/small.log rep c before conns par prefix rc
   for rep in $(seq 1 "$REPS"); do
-    for c in haul haul-nofsync curl aria2c wget; do
+    for c in haul haul-nofsync jdk-raw curl aria2c wget; do
       rm -rf "$dir" && mkdir -p "$dir"
       prefix="RESULT case=3 scenario=${SMALL_N}x16KiB contender=$c"
       par=$PARALLEL
@@ -367,6 +386,7 @@ case3() {
             record_unavailable 3 "${SMALL_N}x16KiB" haul-nofsync no-launcher-./haul; continue
           fi
           timed "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q --no-fsync || rc=$? ;;
+        jdk-raw) raw_jdk -i "$LIST" "$dir" "$PARALLEL" || rc=$? ;;
         curl) timed curl -s -Z --parallel-max "$PARALLEL" --remote-name-all --output-dir "$dir" -K "$CURL_CFG" \
                 || rc=$? ;;
         aria2c) timed aria2c -q -i "$LIST" -d "$dir" -j "$PARALLEL" --allow-overwrite=true \

@@ -229,6 +229,13 @@ final class Report {
                 double r = h / aria.median("wall_s");
                 verdict("case " + kase + ": " + name + " faster than aria2c", r, r < 1.0, "ratio " + fmt(r, 2));
             }
+            Group raw = group(kase, scenario, "jdk-raw");
+            if (raw != null && !raw.unavailable() && curl != null) {
+                // Not a target: what the JVM and the JDK client cost before Haul does any work.
+                verdicts.add("info " + "case " + kase + ": " + name + " ÷ jdk-raw (the bare JDK client, same JVM flags) "
+                        + fmt(h / raw.median("wall_s"), 2) + "; jdk-raw ÷ curl "
+                        + fmt(raw.median("wall_s") / curl.median("wall_s"), 2));
+            }
             if (connections && !haul.unavailable()) {
                 double c = haul.max("conns");
                 double j = haul.median("parallel");
