@@ -12,8 +12,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -111,8 +113,9 @@ final class FileSink implements Sink {
             throw new DownloadException(Reason.DESTINATION_BUSY, url,
                     "another download is writing to " + abs);
         }
+        boolean created;
         try {
-            sink.openPart();
+            created = sink.openPart();
         } catch (DownloadException e) {
             sink.abandon(); // the part may be another writer's: leave it alone
             throw e;
@@ -121,7 +124,7 @@ final class FileSink implements Sink {
             throw new DownloadException(Reason.LOCAL_IO, url, "cannot open " + sink.part + ": " + e.getMessage(), e);
         }
         try {
-            sink.found = sink.findResumable();
+            sink.found = created ? sink.fresh() : sink.findResumable();
             if (sink.found.bytes() == 0 && continueExisting && Files.isRegularFile(abs)) {
                 sink.copyExisting();
             }
@@ -140,17 +143,27 @@ final class FileSink implements Sink {
         return part;
     }
 
-    private void openPart() throws IOException, DownloadException {
-        // A planted link or odd file at our part path is replaced, never followed.
-        if (Files.isSymbolicLink(part) || (Files.exists(part, LinkOption.NOFOLLOW_LINKS)
-                && !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS))) {
-            if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
-                throw new DownloadException(Reason.LOCAL_IO, url, "part path is a directory: " + part);
+    /** Opens and locks the part; returns whether it was created just now (nothing to resume). */
+    private boolean openPart() throws IOException, DownloadException {
+        Set<OpenOption> create = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        boolean created;
+        try {
+            // The usual case, and one system call: no part exists. O_EXCL never follows a link.
+            channel = ops.open(part, create, FilePermissions.ownerOnly(part));
+            created = true;
+        } catch (FileAlreadyExistsException e) {
+            // A planted link or odd file at our part path is replaced, never followed.
+            if (!Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new DownloadException(Reason.LOCAL_IO, url, "part path is a directory: " + part);
+                }
+                Files.deleteIfExists(part);
             }
-            Files.delete(part);
+            channel = ops.open(part, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), FilePermissions.ownerOnly(part));
+            created = false;
         }
-        channel = ops.open(part, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), FilePermissions.ownerOnly(part));
         try {
             lock = channel.tryLock();
         } catch (OverlappingFileLockException e) {
@@ -162,6 +175,14 @@ final class FileSink implements Sink {
             throw new DownloadException(Reason.DESTINATION_BUSY, url,
                     "another process is writing to " + part);
         }
+        return created;
+    }
+
+    /** A part created just now: a sidecar (or its temp) left without its part describes nothing. */
+    private Found fresh() throws IOException {
+        Files.deleteIfExists(metaTmp()); // removed, never followed
+        Files.deleteIfExists(meta);
+        return new Found(0, ResumeState.NONE);
     }
 
     private Found findResumable() throws IOException {
