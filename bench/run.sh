@@ -436,7 +436,7 @@ case5() {
   mkdir -p "$WORK/out/c5"
   for rep in $(seq 1 "$REPS"); do
     for c in haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-sha256 \
-             haul-stream-file haul-stream-file-fsync haul-file; do
+             haul-stream-file haul-stream-file-fsync haul-file haul-file-nofsync; do
       sync
       run_jvm "case 5 $c" throughput case=5 scenario=h1-plain "contender=$c" "url=$url" "bytes=$MID" \
         "sha256=$sha" "out=$WORK/out/c5" "warmup=$MID_WARMUP" "iters=$MID_ITERS"

@@ -275,7 +275,10 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** Threads of the session's pool, shared by all downloads. Default max(4, 2 × cores). */
+        /**
+         * The most threads the session's pool runs, shared by all downloads; they start on demand
+         * and end after 2 s idle. Default max(4, 2 × cores).
+         */
         public Builder threads(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("threads < 1: " + n);

@@ -310,6 +310,7 @@ final class Report {
         {"progress callback on the stream path", "haul-stream-progress", "haul-stream"},
         {"SHA-256 verification", "haul-sha256", "haul-memory"},
         {"SHA-256 verification on the stream path", "haul-stream-sha256", "haul-stream"},
+        {"atomic .part + rename, no fsync, vs plain write", "haul-file-nofsync", "haul-stream-file"},
         {"atomic .part + force + rename vs plain write", "haul-file", "haul-stream-file"},
         {"atomic .part + force + rename vs plain write + fsync", "haul-file", "haul-stream-file-fsync"},
     };

@@ -40,8 +40,8 @@ public final class HaulContenders {
     private HaulContenders() {
     }
 
-    private static DownloadManager manager(Map<String, String> a, int concurrent) throws Exception {
-        DownloadManager.Builder b = DownloadManager.builder();
+    private static DownloadManager manager(Map<String, String> a, int concurrent, boolean fsync) throws Exception {
+        DownloadManager.Builder b = DownloadManager.builder().fsync(fsync);
         if ("h2".equals(a.get("proto"))) {
             b.httpVersion(HttpClient.Version.HTTP_2);
         }
@@ -58,7 +58,7 @@ public final class HaulContenders {
     /** Called reflectively by {@code Bench.create}. */
     public static Contender contender(Map<String, String> a) throws Exception {
         String name = a.get("contender");
-        DownloadManager manager = manager(a, 0);
+        DownloadManager manager = manager(a, 0, !name.equals("haul-file-nofsync"));
         Path out = Path.of(a.getOrDefault("out", System.getProperty("java.io.tmpdir")));
         long memoryCap = Long.parseLong(a.get("bytes")) + 1024 * 1024;
         return switch (name) {
@@ -93,6 +93,10 @@ public final class HaulContenders {
             }
             case "haul-file" -> {
                 Path target = out.resolve("haul-file.bin");
+                yield new HaulContender(manager, target, uri -> builder(uri).destination(Destination.file(target)));
+            }
+            case "haul-file-nofsync" -> { // the .part, lock and rename without the durability
+                Path target = out.resolve("haul-file-nofsync.bin");
                 yield new HaulContender(manager, target, uri -> builder(uri).destination(Destination.file(target)));
             }
             case "haul-stream-file", "haul-stream-file-fsync" -> {
@@ -185,7 +189,7 @@ public final class HaulContenders {
     /** Called reflectively by {@code Scale.run}: one manager for all N downloads, none queued. */
     public static ScaleClient scaleClient(Map<String, String> a) throws Exception {
         int n = Integer.parseInt(a.get("n"));
-        DownloadManager manager = manager(a, n + 1);
+        DownloadManager manager = manager(a, n + 1, true);
         String sha = a.get("sha256");
         return new ScaleClient() {
             @Override
