@@ -52,24 +52,29 @@ final class Checksum {
         if (closed) {
             return;
         }
-        if (hasher == null && bytes < INLINE_BYTES) {
+        if (queue == null && bytes < INLINE_BYTES) {
             for (ByteBuffer b : buffers) {
                 bytes += b.remaining();
                 digest.update(b.duplicate());
             }
             return;
         }
-        if (hasher == null) {
-            startHasher();
+        BlockingQueue<List<ByteBuffer>> q = queue;
+        if (q == null && (q = startHasher()) == null) {
+            return; // closed meanwhile
         }
         ByteBuffer[] copies = new ByteBuffer[buffers.size()];
         for (int i = 0; i < copies.length; i++) {
             copies[i] = buffers.get(i).duplicate();
         }
-        queue.put(List.of(copies));
+        q.put(List.of(copies));
     }
 
-    private void startHasher() {
+    /** Starts the helper and returns its queue, or null when closed already. */
+    private synchronized BlockingQueue<List<ByteBuffer>> startHasher() {
+        if (closed) {
+            return null;
+        }
         BlockingQueue<List<ByteBuffer>> q = new ArrayBlockingQueue<>(QUEUED_LISTS);
         Thread t = new Thread(() -> {
             try {
@@ -86,6 +91,7 @@ final class Checksum {
         queue = q;
         hasher = t;
         t.start();
+        return q;
     }
 
     /** Waits for every byte to be hashed and returns the hex digest. */
@@ -94,18 +100,16 @@ final class Checksum {
         if (t != null) {
             queue.put(END);
             t.join();
-            hasher = null;
         }
         return HexFormat.of().formatHex(digest.digest());
     }
 
     /** The download ended: stops the helper thread, if any, without waiting for it. */
-    void close() {
+    synchronized void close() {
         closed = true;
-        Thread t = hasher;
-        if (t != null) {
+        if (hasher != null) {
             queue.clear(); // unblocks a delivering thread waiting to put
-            t.interrupt();
+            hasher.interrupt();
         }
     }
 }

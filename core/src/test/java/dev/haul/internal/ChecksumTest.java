@@ -82,4 +82,13 @@ class ChecksumTest {
         assertFalse(running.get(0).isAlive());
         c.update(List.of(ByteBuffer.allocate(10))); // after close: ignored, never blocks
     }
+
+    @Test
+    void aChecksumClosedBeforeItsHelperStartsNeverStartsOne() throws Exception {
+        Checksum c = new Checksum();
+        c.update(List.of(ByteBuffer.allocate((int) Checksum.INLINE_BYTES)));
+        c.close(); // the download failed while the deliverer was between two buffers
+        c.update(List.of(ByteBuffer.allocate(1 << 20)));
+        assertEquals(List.of(), hashers());
+    }
 }
