@@ -138,6 +138,43 @@ class LocalFaultsTest {
     }
 
     @Test
+    void backgroundFlushesOfManyLargeFilesShareTwoThreads() throws Exception {
+        byte[] big = TestBodies.random(72 * 1024 * 1024, 9);
+        server.handle("/big", ServeBytes.of(big));
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                int n = (int) Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().startsWith("haul-flush")).count();
+                most.accumulateAndGet(n, Math::max);
+                Thread.onSpinWait();
+            }
+        }, "flush-sampler");
+        sampler.start();
+        FaultyFiles faults = new FaultyFiles();
+        try (DownloadManager m = managerWith(faults)) {
+            List<Download> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                all.add(m.download(DownloadRequest.builder(server.url("/big"))
+                        .destination(Destination.file(dir.resolve("big" + i + ".bin"))).build()));
+            }
+            for (Download d : all) {
+                assertEquals(big.length, success(d).size());
+            }
+        } finally {
+            sampling.set(false);
+            sampler.join(5_000);
+        }
+        assertTrue(faults.forceCount() >= 4 + 4, "each of 4 files flushed in the background and forced: " + faults.forceCount());
+        assertTrue(most.get() >= 1 && most.get() <= 2, "flush threads at once: " + most.get());
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(big, Files.readAllBytes(dir.resolve("big" + i + ".bin")));
+        }
+        assertEquals(List.of("big0.bin", "big1.bin", "big2.bin", "big3.bin"), listing(dir));
+    }
+
+    @Test
     void aFailedBackgroundFlushFailsTheDownloadEvenWhenTheLastForceSucceeds() throws Exception {
         byte[] big = TestBodies.random(40 * 1024 * 1024, 8);
         server.handle("/big", ServeBytes.of(big));

@@ -4,7 +4,6 @@ import dev.haul.DownloadException;
 import dev.haul.DownloadException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -25,7 +24,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes the body to {@code <file>.part} beside the destination and moves it onto the destination
@@ -72,10 +73,18 @@ final class FileSink implements Sink {
      */
     static final long FLUSH_EVERY_BYTES = 32L * 1024 * 1024;
 
-    /** Bytes written since the last background flush started. */
+    /**
+     * Threads that run the background flushes of every download in this JVM: two, so the number of
+     * threads stays bounded however many large files download at once, and the disk, not a
+     * thread, is what flushes wait for. They end after a second idle.
+     */
+    private static final WorkerPool FLUSHERS = new WorkerPool(2, TimeUnit.SECONDS.toNanos(1),
+            Session.daemonThreads("haul-flush-"));
+
+    /** Bytes written since the last background flush was handed over. */
     private long unflushed;
-    /** The background flush running now, or null. */
-    private Thread flusher;
+    /** The last background flush handed over, or null. */
+    private CompletableFuture<Void> flush;
     /** What a background flush failed with: the part's bytes may not be on disk. */
     private volatile IOException flushFailure;
 
@@ -263,12 +272,12 @@ final class FileSink implements Sink {
     }
 
     private void flushInBackground() {
-        if (flusher != null && flusher.isAlive()) {
-            return; // the disk is behind already: the first write after this flush starts the next
+        if (flush != null && !flush.isDone()) {
+            return; // the disk is behind already: the first write after this flush hands over the next
         }
         unflushed = 0;
         FileChannel c = channel;
-        flusher = new Thread(() -> {
+        flush = CompletableFuture.runAsync(() -> {
             try {
                 c.force(false);
             } catch (ClosedChannelException e) {
@@ -276,20 +285,13 @@ final class FileSink implements Sink {
             } catch (IOException e) {
                 flushFailure = e; // an fsync error is reported once: keep it for the commit
             }
-        }, "haul-flush");
-        flusher.setDaemon(true);
-        flusher.start();
+        }, FLUSHERS);
     }
 
     /** Forces the part to disk, after any background flush, and reports what either failed with. */
     private void forceToDisk() throws IOException {
-        if (flusher != null) {
-            try {
-                flusher.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while forcing " + part + " to disk");
-            }
+        if (flush != null) {
+            flush.join();
         }
         channel.force(false);
         if (flushFailure != null) {
