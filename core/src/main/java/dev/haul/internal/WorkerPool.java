@@ -116,15 +116,17 @@ final class WorkerPool implements Executor {
         void start() {
             try {
                 thread.start();
-            } catch (Throwable t) { // out of native threads: queue the task for the others
+            } catch (Throwable t) { // out of native threads
                 lock.lock();
                 try {
                     threads--;
-                    queued.addFirst(task);
+                    if (threads == 0) {
+                        throw t; // nobody could run the task: the caller must know
+                    }
+                    queued.addFirst(task); // a running thread takes it when it is done
                 } finally {
                     lock.unlock();
                 }
-                throw t;
             }
         }
 

@@ -3,6 +3,7 @@ package dev.haul.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -171,6 +172,52 @@ class WorkerPoolTest {
                 throw new AssertionError("condition not reached within 5 s");
             }
             Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void aThreadThatCannotStartLeavesItsTaskToTheOthersOrFailsWhenThereAreNone() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        WorkerPool flaky = new WorkerPool(2, TimeUnit.SECONDS.toNanos(60), r -> {
+            if (made.incrementAndGet() == 1) {
+                Thread t = new Thread(r, "haul-test-worker-ok");
+                t.setDaemon(true);
+                started.add(t);
+                return t;
+            }
+            Thread dead = new Thread(() -> { }); // start() on it throws, like running out of threads
+            dead.start();
+            await(dead);
+            return dead;
+        });
+        pool = flaky;
+        CountDownLatch release = new CountDownLatch(1);
+        BlockingQueue<Thread> ran = new LinkedBlockingQueue<>();
+        flaky.execute(() -> {
+            await(release);
+            ran.add(Thread.currentThread());
+        });
+        flaky.execute(() -> ran.add(Thread.currentThread())); // its thread fails to start: queued
+        assertEquals(1, flaky.threads());
+        release.countDown();
+        Thread first = ran.poll(5, TimeUnit.SECONDS);
+        assertSame(first, ran.poll(5, TimeUnit.SECONDS), "the running thread took the queued task");
+
+        WorkerPool none = new WorkerPool(1, TimeUnit.SECONDS.toNanos(60), r -> {
+            Thread dead = new Thread(() -> { });
+            dead.start();
+            await(dead);
+            return dead;
+        });
+        assertThrows(IllegalThreadStateException.class, () -> none.execute(() -> { }));
+        assertEquals(0, none.threads());
+    }
+
+    private static void await(Thread t) {
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
