@@ -5,19 +5,24 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The SHA-256 of a body, computed as the body arrives.
  *
- * <p>The first {@link #INLINE_BYTES} are hashed on the thread that delivers them. Past that, a
- * helper thread hashes while the next buffers arrive: hashing in line costs as much time as
- * receiving (the JDK hashes at ~1.4 GB/s here, the client receives at ~1 GB/s), so in line it
- * nearly halves the speed of a large download. The JDK client gives up its buffers once it has
- * passed them on ({@code BodySubscriber}'s contract), so they can be hashed later; at most
- * {@link #QUEUED_LISTS} buffer lists wait, and a delivering thread that finds the queue full waits
- * for the hasher, which keeps the memory held bounded.
+ * <p>The first {@link #INLINE_BYTES} are hashed on the thread that delivers them. Past that, the
+ * hashing moves to a pool shared by all downloads (one thread per CPU at most, ending after a
+ * second idle), which hashes while the next buffers arrive: hashing in line costs about as much
+ * time as receiving (the JDK hashes at ~1.4 GB/s here, the client receives at ~1 GB/s), so in line
+ * it nearly halves the speed of a large download. The JDK client gives up its buffers once it has
+ * passed them on ({@code BodySubscriber}'s contract), so they can be hashed later. At most
+ * {@link #QUEUED_LISTS} buffer lists of one body wait; a deliverer that finds them all waiting
+ * waits too, which keeps the memory held bounded. One body's buffers are hashed by one pool task
+ * at a time, in order.
  *
  * <p>{@link #update} and {@link #finish} are called by one delivering thread at a time;
  * {@link #close} may come from any thread. A body that starts over takes a new checksum.
@@ -25,12 +30,15 @@ import java.util.concurrent.BlockingQueue;
 final class Checksum {
     static final long INLINE_BYTES = 4L * 1024 * 1024;
     static final int QUEUED_LISTS = 16;
-    private static final List<ByteBuffer> END = List.of();
+    private static final WorkerPool HASHERS = new WorkerPool(Runtime.getRuntime().availableProcessors(),
+            TimeUnit.SECONDS.toNanos(1), Session.daemonThreads("haul-sha256-"));
 
     private final MessageDigest digest;
     private long bytes;
-    private volatile BlockingQueue<List<ByteBuffer>> queue;
-    private volatile Thread hasher;
+    private boolean handedOver;
+    private final Queue<ByteBuffer[]> waiting = new ConcurrentLinkedQueue<>();
+    private final Semaphore room = new Semaphore(QUEUED_LISTS);
+    private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean closed;
 
     Checksum() {
@@ -52,64 +60,65 @@ final class Checksum {
         if (closed) {
             return;
         }
-        if (queue == null && bytes < INLINE_BYTES) {
+        if (!handedOver && bytes < INLINE_BYTES) {
             for (ByteBuffer b : buffers) {
                 bytes += b.remaining();
                 digest.update(b.duplicate());
             }
             return;
         }
-        BlockingQueue<List<ByteBuffer>> q = queue;
-        if (q == null && (q = startHasher()) == null) {
-            return; // closed meanwhile
-        }
+        handedOver = true;
         ByteBuffer[] copies = new ByteBuffer[buffers.size()];
         for (int i = 0; i < copies.length; i++) {
             copies[i] = buffers.get(i).duplicate();
         }
-        q.put(List.of(copies));
+        room.acquire();
+        if (closed) {
+            return;
+        }
+        waiting.add(copies);
+        if (draining.compareAndSet(false, true)) {
+            HASHERS.execute(this::drain);
+        }
     }
 
-    /** Starts the helper and returns its queue, or null when closed already. */
-    private synchronized BlockingQueue<List<ByteBuffer>> startHasher() {
-        if (closed) {
-            return null;
-        }
-        BlockingQueue<List<ByteBuffer>> q = new ArrayBlockingQueue<>(QUEUED_LISTS);
-        Thread t = new Thread(() -> {
-            try {
-                for (List<ByteBuffer> list = q.take(); list != END; list = q.take()) {
+    /** Hashes what waits, in order; runs on the shared pool, never two at once for one body. */
+    private void drain() {
+        while (true) {
+            ByteBuffer[] list;
+            while ((list = waiting.poll()) != null) {
+                if (!closed) {
                     for (ByteBuffer b : list) {
-                        digest.update(b); // the digest is ours alone until finish() joins us
+                        digest.update(b);
                     }
                 }
-            } catch (InterruptedException e) {
-                // closed
+                room.release();
             }
-        }, "haul-sha256");
-        t.setDaemon(true);
-        queue = q;
-        hasher = t;
-        t.start();
-        return q;
+            synchronized (this) {
+                draining.set(false);
+                notifyAll();
+            }
+            // A list added after the poll above and before the flag dropped found it still set.
+            if (waiting.isEmpty() || !draining.compareAndSet(false, true)) {
+                return;
+            }
+        }
     }
 
     /** Waits for every byte to be hashed and returns the hex digest. */
     String finish() throws InterruptedException {
-        Thread t = hasher;
-        if (t != null) {
-            queue.put(END);
-            t.join();
+        synchronized (this) {
+            while (draining.get() || !waiting.isEmpty()) {
+                wait();
+            }
         }
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The download ended: stops the helper thread, if any, without waiting for it. */
-    synchronized void close() {
+    /** The download ended: what waits is dropped, and a deliverer waiting for room goes on. */
+    void close() {
         closed = true;
-        if (hasher != null) {
-            queue.clear(); // unblocks a delivering thread waiting to put
-            hasher.interrupt();
-        }
+        waiting.clear();
+        room.release(QUEUED_LISTS);
     }
 }
