@@ -768,12 +768,7 @@ public final class Transfer {
     private void fail(DownloadException e) {
         boolean keep = e.reason() != Reason.INTEGRITY;
         if (cleaned.compareAndSet(false, true)) {
-            if (sink != null) {
-                sink.close(keep);
-            }
-            if (checksum != null) {
-                checksum.close();
-            }
+            closeOutputs(keep);
             release();
         }
         result.completeExceptionally(e);
@@ -818,13 +813,18 @@ public final class Transfer {
             }
         }
         if (cleaned.compareAndSet(false, true)) {
-            if (sink != null) {
-                sink.close(true);
-            }
-            if (checksum != null) {
-                checksum.close();
-            }
+            closeOutputs(true);
             release();
+        }
+    }
+
+    /** Closes the sink (keeping a resumable part when {@code keep}) and stops any hashing. */
+    private void closeOutputs(boolean keep) {
+        if (sink != null) {
+            sink.close(keep);
+        }
+        if (checksum != null) {
+            checksum.close();
         }
     }
 
