@@ -284,6 +284,8 @@ final class FileSink implements Sink {
                 // the download ended meanwhile; the commit forces for itself
             } catch (IOException e) {
                 flushFailure = e; // an fsync error is reported once: keep it for the commit
+            } catch (RuntimeException e) {
+                flushFailure = new IOException("background flush failed: " + e, e);
             }
         }, FLUSHERS);
     }
