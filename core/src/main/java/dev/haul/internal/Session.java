@@ -1,17 +1,12 @@
 package dev.haul.internal;
 
-import java.net.Socket;
 import java.net.http.HttpClient;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
+import dev.haul.internal.http.LazyTlsContext;
+import dev.haul.internal.http.Tls;
 
 /**
  * One HTTP client and its thread pool, shared by every download that runs while it is live.
@@ -42,7 +37,7 @@ final class Session {
         if (config.insecure()) {
             LOG.log(System.Logger.Level.WARNING,
                     "TLS verification is OFF: certificates and host names are not checked");
-            b.sslContext(trustAll());
+            b.sslContext(Tls.trustAll());
         } else if (config.sslContext() != null) {
             b.sslContext(config.sslContext());
         } else {
@@ -72,27 +67,5 @@ final class Session {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static SSLContext trustAll() {
-        TrustManager tm = new X509ExtendedTrustManager() {
-            // Host name verification lives in the trust manager, so accepting here skips it too.
-            @Override public void checkClientTrusted(X509Certificate[] c, String a, Socket s) { }
-            @Override public void checkServerTrusted(X509Certificate[] c, String a, Socket s) { }
-            @Override public void checkClientTrusted(X509Certificate[] c, String a, SSLEngine e) { }
-            @Override public void checkServerTrusted(X509Certificate[] c, String a, SSLEngine e) { }
-            @Override public void checkClientTrusted(X509Certificate[] c, String a) { }
-            @Override public void checkServerTrusted(X509Certificate[] c, String a) { }
-            @Override public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {tm}, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot build an insecure TLS context", e);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.haul.internal;
+package dev.haul.internal.http;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -19,14 +19,14 @@ import javax.net.ssl.TrustManager;
  * and costs a few hundred milliseconds, even when every download is plain HTTP. This defers that to
  * the first HTTPS connection. Verification is exactly the default context's: every call delegates.
  */
-final class LazyTlsContext extends SSLContext {
+public final class LazyTlsContext extends SSLContext {
 
-    LazyTlsContext() {
+    public LazyTlsContext() {
         super(new Spi(), null, "Default");
     }
 
     /** Empty parameters: the engine keeps the default context's protocols and cipher suites. */
-    static SSLParameters parameters() {
+    public static SSLParameters parameters() {
         return new SSLParameters();
     }
 
