@@ -1,0 +1,28 @@
+package dev.haul.internal.http;
+
+import java.io.IOException;
+
+/**
+ * A proxy refused or failed to set up the route: a {@code CONNECT} answered with a status other
+ * than 2xx (407 when it wants credentials), or a SOCKS5 reply with an error code. The origin was
+ * never reached, and the transport never falls back to a direct connection.
+ */
+public final class ProxyException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final int status;
+
+    /**
+     * @param status the proxy's HTTP status (407, 403, 502…), or for SOCKS5 the reply code
+     *               (1–8) as a negative number, or 0 when the proxy broke its protocol
+     */
+    public ProxyException(int status, String message) {
+        super(message);
+        this.status = status;
+    }
+
+    /** The proxy's HTTP status, a negated SOCKS5 reply code, or 0. */
+    public int status() {
+        return status;
+    }
+}
