@@ -7,9 +7,13 @@ import java.util.Objects;
  * Why a download failed. The {@link #reason()} says what happened and whether trying again could
  * help; an HTTP failure also carries its {@link #statusCode()}.
  *
+ * <p>A cancelled download is not a failure: its future is cancelled and throws
+ * {@link java.util.concurrent.CancellationException}, whoever cancelled it (see {@link Download}).
+ *
  * <p>Messages never contain URL userinfo or query strings.
  */
 public final class DownloadException extends IOException {
+    private static final long serialVersionUID = 1L;
 
     /** What went wrong, and whether a retry could help. */
     public enum Reason {
@@ -44,12 +48,15 @@ public final class DownloadException extends IOException {
         DESTINATION_BUSY(false),
         /** A policy refused the request: a non-HTTP scheme, HTTPS to HTTP, too many redirects. */
         POLICY(false),
-        /** The caller's chunk callback threw. */
+        /** A proxy refused the route or failed: a CONNECT answered with an error, a SOCKS error. */
+        PROXY(false),
+        /**
+         * The caller's code threw: a chunk callback, a progress callback or a listener. The cause is
+         * what it threw.
+         */
         CALLBACK_FAILED(false),
-        /** The overall deadline passed. */
-        DEADLINE(false),
-        /** The download was cancelled. */
-        CANCELLED(false);
+        /** The overall deadline of the request passed. */
+        DEADLINE(false);
 
         private final boolean retryable;
 
@@ -67,14 +74,23 @@ public final class DownloadException extends IOException {
     private final int statusCode;
     private final String url;
 
+    /** A failure without an HTTP status or a cause. */
     public DownloadException(Reason reason, String url, String message) {
         this(reason, url, -1, message, null);
     }
 
+    /** A failure without an HTTP status. */
     public DownloadException(Reason reason, String url, String message, Throwable cause) {
         this(reason, url, -1, message, cause);
     }
 
+    /**
+     * A failure.
+     *
+     * @param url        the URL, already redacted
+     * @param statusCode the HTTP status, or -1
+     * @param cause      what caused it, or null
+     */
     public DownloadException(Reason reason, String url, int statusCode, String message, Throwable cause) {
         super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
@@ -92,7 +108,7 @@ public final class DownloadException extends IOException {
         return statusCode;
     }
 
-    /** The URL of the download, with userinfo and query string redacted. */
+    /** The URL of the download, with userinfo and query string redacted; may be null. */
     public String url() {
         return url;
     }

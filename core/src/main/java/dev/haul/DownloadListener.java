@@ -3,19 +3,71 @@ package dev.haul;
 import java.time.Duration;
 
 /**
- * Events of one download. Methods run on the library's threads, never while it holds a lock; keep
- * them short. Every method has an empty default.
+ * Events of downloads: on one request ({@link DownloadRequest.Builder#listener}) or on every
+ * download of a manager ({@link DownloadManager.Builder#listener}). Every method has an empty
+ * default.
+ *
+ * <p><b>The contract.</b> Events of one download arrive in order, one at a time, on a thread of the
+ * library, never while it holds a lock: {@code onQueued} (on the thread that called
+ * {@code download}), {@code onStarted}, then per attempt {@code onResponse} and {@code onProgress}
+ * (a few times per second, and once more when the body is complete and verified, before the file is
+ * moved into place), {@code onRetry} between attempts, and exactly one of {@code onSucceeded},
+ * {@code onFailed} or {@code onCancelled}. Keep them short: a slow listener slows its download.
+ *
+ * <p>An exception thrown by any event before the last ends that download with
+ * {@link DownloadException.Reason#CALLBACK_FAILED}, the exception as its cause, and releases
+ * everything it held; the destination is left as it was. The last event reports an outcome already
+ * settled (the file is already in place): what it throws is logged and ignored.
+ *
+ * <pre>{@code
+ * DownloadManager manager = DownloadManager.builder()
+ *         .listener(new DownloadListener() {
+ *             @Override
+ *             public void onProgress(Download<?> d, Progress p) {
+ *                 System.out.printf("%s %.0f%%%n", d.request().uri(), p.fraction() * 100);
+ *             }
+ *         })
+ *         .build();
+ * }</pre>
  */
 public interface DownloadListener {
 
-    /** Body bytes arrived. Called at most a few times per second, and once at the end. */
-    default void onProgress(Progress progress) {
+    /** The download waits for a place under the manager's limits. */
+    default void onQueued(Download<?> download) {
+    }
+
+    /** The download was admitted and starts. */
+    default void onStarted(Download<?> download) {
+    }
+
+    /** A response arrived whose body will be stored; see {@link Download#response()}. */
+    default void onResponse(Download<?> download, ResponseInfo response) {
+    }
+
+    /** Body bytes arrived. */
+    default void onProgress(Download<?> download, Progress progress) {
     }
 
     /**
      * An attempt failed and another follows after {@code delay}, asking for the body from
      * {@code resumeFrom} (0 means from the beginning).
      */
-    default void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
+    default void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
+                         long resumeFrom) {
+    }
+
+    /** The download succeeded; its future completes right after. */
+    default void onSucceeded(Download<?> download, DownloadResult<?> result) {
+    }
+
+    /**
+     * The download failed: {@code failure} is a {@link DownloadException}, or the
+     * {@link java.util.concurrent.TimeoutException} of an {@code orTimeout} on its future.
+     */
+    default void onFailed(Download<?> download, Throwable failure) {
+    }
+
+    /** The download was cancelled and has released everything; its future was cancelled already. */
+    default void onCancelled(Download<?> download) {
     }
 }

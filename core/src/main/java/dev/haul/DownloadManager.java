@@ -2,15 +2,22 @@ package dev.haul;
 
 import dev.haul.internal.Engine;
 import dev.haul.internal.EngineConfig;
-import dev.haul.internal.FileOps;
 import dev.haul.internal.Redaction;
-import dev.haul.internal.Ticker;
+import dev.haul.internal.sink.FileOps;
+import dev.haul.internal.transfer.Transfer;
+import dev.haul.internal.transfer.TransferSpec;
+import java.net.Authenticator;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -30,20 +37,24 @@ import javax.net.ssl.SSLContext;
  * <h2>The instance API</h2>
  * <pre>{@code
  * try (DownloadManager manager = DownloadManager.builder().maxConnectionsPerHost(4).build()) {
- *     Download download = manager.download(DownloadRequest.builder(url)
- *             .destination(Destination.file(Path.of("big.iso")))
- *             .build());
- *     DownloadResult result = download.result().join();   // or DownloadException
+ *     Download<Path> download = manager.download(DownloadRequest.builder(url).build(),
+ *             Destination.file(Path.of("big.iso")));
+ *     DownloadResult<Path> result = download.result().join();   // or DownloadException
  * }
  * }</pre>
  *
  * <h2>The session</h2>
- * A manager owns at most one session at a time: one {@code java.net.http.HttpClient} with the
- * manager's own small thread pool, whose keep-alive connections every download reuses. It is
- * created by the first download and released after {@link Builder#sessionIdleTimeout(Duration)}
- * without a download in flight. {@link #releaseSession()} releases it at once for new downloads;
- * downloads already running keep it and finish normally, and it is closed when the last of them
- * ends. On JDK 21 and later the client is closed; on 17 its threads end once it is unreachable.
+ * A manager owns at most one session at a time: one transport and its keep-alive connections,
+ * which every download reuses. It is created by the first download and released after
+ * {@link Builder#sessionIdleTimeout(Duration)} without a download in flight.
+ * {@link #releaseSession()} releases it at once for new downloads; downloads already running keep
+ * it and finish normally, and it is closed when the last of them ends.
+ *
+ * <h2>Threads</h2>
+ * A manager owns every thread its downloads use, and {@link #close()} ends them: one per download
+ * while it transfers (virtual threads on JDK 21 and later; platform threads on 17, which end after
+ * 2 s idle), a timer thread (unless a {@link TimeSource} is given), and small pools for SHA-256 and
+ * background flushes. Queued downloads and downloads waiting to retry hold no thread.
  *
  * <p>A manager is immutable and thread-safe. {@link #close()} cancels its running downloads.
  */
@@ -54,9 +65,12 @@ public final class DownloadManager implements AutoCloseable {
     private static DownloadManager shared;
 
     private final Engine engine;
+    private final DownloadListener listener;
+    private final AtomicLong ids = new AtomicLong();
 
     private DownloadManager(Builder b) {
         this.engine = new Engine(b.toConfig());
+        this.listener = b.listener;
     }
 
     /** A builder with the defaults described on each setter. */
@@ -83,7 +97,7 @@ public final class DownloadManager implements AutoCloseable {
 
     /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
     public static CompletableFuture<byte[]> downloadUrl(String url, DownloadOptions options) {
-        return facade(url, Destination.memory(), options, r -> r.body(), null);
+        return facade(url, Destination.memory(), options, DownloadResult::body, null);
     }
 
     /**
@@ -139,18 +153,24 @@ public final class DownloadManager implements AutoCloseable {
         return m == null ? CompletableFuture.completedFuture(null) : m.releaseSession();
     }
 
-    private static <T> CompletableFuture<T> facade(String url, Destination destination, DownloadOptions options,
-                                                   java.util.function.Function<DownloadResult, T> onSuccess,
-                                                   T onFailure) {
+    private static <B, T> CompletableFuture<T> facade(String url, Destination<B> destination,
+                                                     DownloadOptions options,
+                                                     Function<DownloadResult<B>, T> onSuccess, T onFailure) {
         DownloadRequest request;
         try {
             request = (options == null ? DownloadOptions.defaults() : options)
-                    .applyTo(DownloadRequest.builder(url)).destination(destination).build();
+                    .applyTo(DownloadRequest.builder(url)).build();
         } catch (IllegalArgumentException e) {
             LOG.log(System.Logger.Level.WARNING, "download refused: " + e.getMessage());
             return CompletableFuture.completedFuture(onFailure);
         }
-        Download download = shared().download(request);
+        Download<B> download;
+        try {
+            download = shared().download(request, destination);
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, "download refused: " + e.getMessage());
+            return CompletableFuture.completedFuture(onFailure);
+        }
         CompletableFuture<T> mapped = download.result().handle((result, failure) -> {
             if (failure == null) {
                 return onSuccess.apply(result);
@@ -161,7 +181,7 @@ public final class DownloadManager implements AutoCloseable {
         // Cancelling or timing out the caller's future stops the transfer.
         mapped.whenComplete((v, t) -> {
             if (t != null) {
-                download.result().completeExceptionally(t);
+                download.cancel();
             }
         });
         return mapped;
@@ -176,10 +196,48 @@ public final class DownloadManager implements AutoCloseable {
 
     // ---------------------------------------------------------------- the instance API
 
-    /** Starts a download; it runs until its result completes. */
-    public Download download(DownloadRequest request) {
+    /**
+     * Starts downloading {@code request} to {@code destination}; it runs until its result
+     * completes. Never blocks: a download beyond the manager's limits waits in a queue.
+     *
+     * <pre>{@code
+     * Download<byte[]> d = manager.download(DownloadRequest.builder(url).build(), Destination.memory());
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if the request cannot go to that destination (an expected size
+     *                                  above the memory cap of a memory download)
+     * @throws IllegalStateException    if the manager is closed
+     */
+    public <T> Download<T> download(DownloadRequest request, Destination<T> destination) {
         Objects.requireNonNull(request, "request");
-        return new Download(request, engine.start(request));
+        Objects.requireNonNull(destination, "destination");
+        if (destination.kind() == Destination.Kind.MEMORY && request.expectedSize() > request.maxMemoryBytes()) {
+            throw new IllegalArgumentException("expectedSize " + request.expectedSize() + " > maxMemoryBytes "
+                    + request.maxMemoryBytes());
+        }
+        EngineConfig c = engine.config();
+        ResultFuture<T> future = new ResultFuture<>(engine.time());
+        Download<T> download = new Download<>(ids.incrementAndGet(), request, destination, future);
+        DownloadEvents<T> events = new DownloadEvents<>(download, future, listener, Redaction.redact(request.uri()));
+        Map<String, String> headers = new LinkedHashMap<>();
+        request.headers().forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Range")) {
+                headers.put(name, value);
+            }
+        });
+        TransferSpec spec = new TransferSpec(request.uri(), headers, request.headers().get("Range"),
+                TransferSpec.Kind.valueOf(destination.kind().name()), destination.path(), destination.callback(),
+                request.maxMemoryBytes(), request.continueExisting(), request.totalSizeHint(),
+                request.expectedSize(), request.expectedSha256(),
+                request.retryPolicy() != null ? request.retryPolicy() : c.retryPolicy(),
+                request.stallTimeout() != null ? request.stallTimeout() : c.stallTimeout(),
+                request.responseTimeout() != null ? request.responseTimeout() : c.responseTimeout(),
+                request.deadline(), request.maxRedirects(), request.keepCredentialsOnRedirect(),
+                request.progressCallback() != null);
+        Transfer transfer = engine.create(spec, events);
+        download.attach(transfer);
+        engine.start(transfer, download::cancel);
+        return download;
     }
 
     /** Whether this manager holds a live session. */
@@ -195,7 +253,11 @@ public final class DownloadManager implements AutoCloseable {
         return engine.releaseSession();
     }
 
-    /** Cancels running and queued downloads and releases the session. */
+    /**
+     * Cancels running and queued downloads (their futures are cancelled), waits up to two seconds
+     * for them to release their files, releases the session and ends the manager's threads. New
+     * downloads are refused with {@link IllegalStateException}.
+     */
     @Override
     public void close() {
         engine.close();
@@ -221,8 +283,11 @@ public final class DownloadManager implements AutoCloseable {
         private boolean insecure;
         private HttpClient.Version httpVersion = HttpClient.Version.HTTP_1_1;
         private boolean fsync = true;
-        private Ticker ticker = Ticker.SYSTEM;
+        private TimeSource timeSource;
         private FileOps fileOps = FileOps.DEFAULT;
+        private DownloadListener listener;
+        private ProxySelector proxy;
+        private Authenticator authenticator;
 
         private Builder() {
         }
@@ -236,7 +301,11 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** Downloads running at once against one scheme, host and port. Default 8. */
+        /**
+         * Connections open at once to one scheme, host and port, over all downloads of this manager.
+         * A download uses one connection while it transfers; downloads beyond the cap wait in the
+         * queue. Default 8.
+         */
         public Builder maxConnectionsPerHost(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxConnectionsPerHost < 1: " + n);
@@ -301,7 +370,8 @@ public final class DownloadManager implements AutoCloseable {
 
         /**
          * Turns off TLS certificate and host name verification. Dangerous: anyone on the path can
-         * read and change the download. Logged as a warning when a session starts.
+         * read and change the download. Logged as a warning, on the logger {@code dev.haul.tls},
+         * when a session starts.
          */
         public Builder insecure(boolean insecure) {
             this.insecure = insecure;
@@ -327,9 +397,46 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** For tests: the time source of stall detection, speed and deadlines. */
-        Builder ticker(Ticker ticker) {
-            this.ticker = Objects.requireNonNull(ticker, "ticker");
+        /**
+         * The clock and timer of every wait and measurement of time: retries, Retry-After,
+         * timeouts, the deadline, speed and ETA, the session's idle release. Default: the system
+         * clock and a timer thread of the manager's own. Tests inject a fake clock here.
+         */
+        public Builder timeSource(TimeSource timeSource) {
+            this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+            return this;
+        }
+
+        /**
+         * Receives the events of every download of this manager, after the request's own listener.
+         * See {@link DownloadListener} for the contract; a listener that throws fails the download
+         * it was called for.
+         */
+        public Builder listener(DownloadListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Chooses the proxy of each request. {@code Proxy.Type.HTTP} proxies carry plain http as
+         * proxy requests and https through {@code CONNECT} tunnels. A {@code Proxy.Type.SOCKS}
+         * proxy is SOCKS5 (with remote name resolution when the selector gives an unresolved
+         * address): the JDK client used for HTTP/2 cannot use one, so such a download fails with
+         * {@link DownloadException.Reason#PROXY} rather than connecting directly. Default: no proxy
+         * (the JDK's system-wide default selector is not consulted).
+         */
+        public Builder proxy(ProxySelector selector) {
+            this.proxy = selector;
+            return this;
+        }
+
+        /**
+         * Answers proxy authentication challenges (407) when the proxy's route carries no
+         * credentials. Origin servers' 401 challenges are not answered: send their credentials with
+         * the request (a header, or userinfo in the URL). Default: none.
+         */
+        public Builder authenticator(Authenticator authenticator) {
+            this.authenticator = authenticator;
             return this;
         }
 
@@ -339,6 +446,7 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
+        /** The manager. The builder can go on to build others. */
         public DownloadManager build() {
             return new DownloadManager(this);
         }
@@ -347,7 +455,7 @@ public final class DownloadManager implements AutoCloseable {
             return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
                     connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
                     userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
-                    sslContext, insecure, httpVersion, fsync, ticker, fileOps);
+                    sslContext, insecure, httpVersion, true, fsync, timeSource, fileOps, proxy, authenticator);
         }
 
         private static Duration positive(Duration d, String name) {

@@ -12,14 +12,16 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * One download, described once: the URL, its headers, where the bytes go and how hard to try.
- * Immutable and safe to share; {@link #newBuilder()} derives a changed copy.
+ * What to download, described once: the URL, its headers, what the body must be and how hard to
+ * try. Where the bytes go is the {@link Destination} given with it to
+ * {@link DownloadManager#download(DownloadRequest, Destination)}. Immutable and safe to share;
+ * {@link #newBuilder()} derives a changed copy.
  *
  * <pre>{@code
  * DownloadRequest request = DownloadRequest.builder("https://example.com/app.mpk")
- *         .destination(Destination.file(Path.of("app.mpk")))
  *         .expectedSha256("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
  *         .build();
+ * Download<Path> download = manager.download(request, Destination.file(Path.of("app.mpk")));
  * }</pre>
  */
 public final class DownloadRequest {
@@ -28,13 +30,13 @@ public final class DownloadRequest {
     public static final long DEFAULT_MAX_MEMORY_BYTES = 256L * 1024 * 1024;
     /** Chrome follows 21 redirects; Firefox, curl and wget follow 20. */
     public static final int DEFAULT_MAX_REDIRECTS = 20;
-    /** Headers the JDK client sets itself and refuses from callers. */
-    private static final java.util.Set<String> RESTRICTED_HEADERS =
-            java.util.Set.of("connection", "content-length", "expect", "host", "upgrade");
+    /** Headers that describe the connection or the message, which the transport writes itself. */
+    private static final java.util.Set<String> RESTRICTED_HEADERS = java.util.Set.of("connection",
+            "content-length", "expect", "host", "upgrade", "transfer-encoding", "te", "keep-alive",
+            "proxy-connection", "trailer");
 
     private final URI uri;
     private final Map<String, String> headers;
-    private final Destination destination;
     private final long totalSizeHint;
     private final long expectedSize;
     private final String expectedSha256;
@@ -52,7 +54,6 @@ public final class DownloadRequest {
     private DownloadRequest(Builder b) {
         this.uri = b.uri;
         this.headers = Collections.unmodifiableMap(new TreeMap<>(b.headers));
-        this.destination = b.destination;
         this.totalSizeHint = b.totalSizeHint;
         this.expectedSize = b.expectedSize;
         this.expectedSha256 = b.expectedSha256;
@@ -83,10 +84,12 @@ public final class DownloadRequest {
         return new Builder(uri);
     }
 
+    /** A builder that starts from this request. */
     public Builder newBuilder() {
         return new Builder(this);
     }
 
+    /** The URL to download. */
     public URI uri() {
         return uri;
     }
@@ -94,10 +97,6 @@ public final class DownloadRequest {
     /** The caller's headers, names in a case-insensitive order. */
     public Map<String, String> headers() {
         return headers;
-    }
-
-    public Destination destination() {
-        return destination;
     }
 
     /** A size for progress only, or -1. */
@@ -135,22 +134,27 @@ public final class DownloadRequest {
         return deadline;
     }
 
+    /** The largest body a memory download accepts. */
     public long maxMemoryBytes() {
         return maxMemoryBytes;
     }
 
+    /** This request's listener, or null. */
     public DownloadListener listener() {
         return listener;
     }
 
+    /** The seed's percent callback, or null. */
     public ProgressCallback progressCallback() {
         return progressCallback;
     }
 
+    /** The most redirects followed. */
     public int maxRedirects() {
         return maxRedirects;
     }
 
+    /** Whether credentials follow redirects to another origin. */
     public boolean keepCredentialsOnRedirect() {
         return keepCredentialsOnRedirect;
     }
@@ -162,14 +166,13 @@ public final class DownloadRequest {
 
     @Override
     public String toString() {
-        return "DownloadRequest{" + Redaction.redact(uri) + " -> " + destination + "}";
+        return "DownloadRequest{" + Redaction.redact(uri) + "}";
     }
 
     /** Builds a {@link DownloadRequest}. Setters validate at once and name the bad value. */
     public static final class Builder {
         private URI uri;
         private final TreeMap<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        private Destination destination = Destination.memory();
         private long totalSizeHint = -1;
         private long expectedSize = -1;
         private String expectedSha256;
@@ -191,7 +194,6 @@ public final class DownloadRequest {
         private Builder(DownloadRequest r) {
             this.uri = r.uri;
             this.headers.putAll(r.headers);
-            this.destination = r.destination;
             this.totalSizeHint = r.totalSizeHint;
             this.expectedSize = r.expectedSize;
             this.expectedSha256 = r.expectedSha256;
@@ -207,6 +209,7 @@ public final class DownloadRequest {
             this.continueExisting = r.continueExisting;
         }
 
+        /** The URL: http or https with a host. */
         public Builder uri(URI uri) {
             Objects.requireNonNull(uri, "uri");
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -246,11 +249,6 @@ public final class DownloadRequest {
             return this;
         }
 
-        public Builder destination(Destination destination) {
-            this.destination = Objects.requireNonNull(destination, "destination");
-            return this;
-        }
-
         /** A size used for progress only (the seed's {@code total_size}); -1 for none. */
         public Builder totalSizeHint(long bytes) {
             if (bytes < -1) {
@@ -282,6 +280,7 @@ public final class DownloadRequest {
             return this;
         }
 
+        /** The retry policy; null for the manager's. */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = policy;
             return this;
@@ -314,11 +313,13 @@ public final class DownloadRequest {
             return this;
         }
 
+        /** Receives this download's events, before the manager's listener; null for none. */
         public Builder listener(DownloadListener listener) {
             this.listener = listener;
             return this;
         }
 
+        /** The seed's percent callback; null for none. */
         public Builder progressCallback(ProgressCallback callback) {
             this.progressCallback = callback;
             return this;
@@ -355,10 +356,8 @@ public final class DownloadRequest {
             return this;
         }
 
+        /** The request; the builder can go on to build others. */
         public DownloadRequest build() {
-            if (expectedSize >= 0 && destination instanceof Destination.Memory && expectedSize > maxMemoryBytes) {
-                throw new IllegalArgumentException("expectedSize " + expectedSize + " > maxMemoryBytes " + maxMemoryBytes);
-            }
             return new DownloadRequest(this);
         }
 

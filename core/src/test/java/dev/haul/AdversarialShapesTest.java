@@ -85,10 +85,10 @@ class AdversarialShapesTest extends LoopbackFaultTest {
                 shape.apply(proxy);
                 Outcome o = mode.run(manager(retries(3)), DownloadRequest.builder(proxy.url("/f")), out);
 
-                DownloadResult r = o.assertBody(body);
+                var r = o.assertBody(body);
                 assertEquals(TestBodies.sha256Hex(body), mode == DownloadMode.FILE
                         ? TestBodies.sha256Hex(out) : TestBodies.sha256Hex(mode == DownloadMode.MEMORY
-                        ? r.body() : o.streamed()), what);
+                        ? (byte[]) r.body() : o.streamed()), what);
                 if (shape.name().endsWith("ONCE_MID_BODY")) {
                     assertEquals(2, r.attempts(), what + ": dropped once, resumed once");
                     assertTrue(r.resumedFrom() > 0, what + ": resumed, not restarted");

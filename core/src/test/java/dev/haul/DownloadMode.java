@@ -24,7 +24,7 @@ enum DownloadMode {
     /** Starts the download without waiting; pair with {@link #await}. */
     Started start(DownloadManager manager, DownloadRequest.Builder request, Path file) {
         ByteArrayOutputStream streamed = new ByteArrayOutputStream();
-        Destination destination = switch (this) {
+        Destination<?> destination = switch (this) {
             case MEMORY -> Destination.memory();
             case FILE -> Destination.file(file);
             case STREAM -> Destination.stream(chunk -> {
@@ -34,16 +34,16 @@ enum DownloadMode {
             });
         };
         long t0 = System.nanoTime();
-        Download download = manager.download(request.destination(destination).build());
+        var download = manager.download(request.build(), destination);
         return new Started(this, download, streamed, t0);
     }
 
     /** A download started by {@link #start}. */
-    record Started(DownloadMode mode, Download download, ByteArrayOutputStream streamed, long startNanos) {
+    record Started(DownloadMode mode, Download<?> download, ByteArrayOutputStream streamed, long startNanos) {
     }
 
     static Outcome await(Started started, Path file) throws InterruptedException {
-        DownloadResult result = null;
+        DownloadResult<?> result = null;
         DownloadException failure = null;
         try {
             result = started.download().result().get(WAIT_SECONDS, TimeUnit.SECONDS);

@@ -105,8 +105,8 @@ class LifecycleTest {
     void cancelStopsTheTransferAndLeavesNoFile() throws Exception {
         try (DownloadManager m = DownloadManager.builder().build()) {
             Path out = dir.resolve("out.bin");
-            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
-                    .destination(Destination.file(out)).build());
+            var d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .build(), Destination.file(out));
             awaitBody();
             long t0 = System.nanoTime();
             assertTrue(d.cancel());
@@ -121,8 +121,8 @@ class LifecycleTest {
     void orTimeoutOnTheResultAbortsTheTransfer() throws Exception {
         try (DownloadManager m = DownloadManager.builder().build()) {
             Path out = dir.resolve("out.bin");
-            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
-                    .destination(Destination.file(out)).build());
+            var d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .build(), Destination.file(out));
             d.result().orTimeout(300, TimeUnit.MILLISECONDS);
             ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
             long t0 = System.nanoTime();
@@ -148,8 +148,8 @@ class LifecycleTest {
     @Test
     void deadlineFailsWithDeadlineReason() throws Exception {
         try (DownloadManager m = DownloadManager.builder().build()) {
-            Download d = m.download(DownloadRequest.builder(server.url("/endless"))
-                    .destination(Destination.stream(chunk -> { })).deadline(Duration.ofMillis(1500)).build());
+            var d = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .deadline(Duration.ofMillis(1500)).build(), Destination.stream(chunk -> { }));
             awaitBody();
             ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
             assertEquals(DownloadException.Reason.DEADLINE, ((DownloadException) e.getCause()).reason());
@@ -162,8 +162,8 @@ class LifecycleTest {
         server.serve("/a", Bodies.of(1000), false);
         try (DownloadManager m = DownloadManager.builder().sessionIdleTimeout(Duration.ofMillis(150)).build()) {
             assertFalse(m.sessionActive(), "created lazily");
-            Download slow = m.download(DownloadRequest.builder(server.url("/endless"))
-                    .destination(Destination.stream(c -> { })).build());
+            var slow = m.download(DownloadRequest.builder(server.url("/endless"))
+                    .build(), Destination.stream(c -> { }));
             awaitBody();
             Thread.sleep(400); // well past the idle timeout, with a download in flight
             assertTrue(m.sessionActive(), "a busy session is not idle");
@@ -173,7 +173,7 @@ class LifecycleTest {
                 Thread.sleep(10);
             }
             assertFalse(m.sessionActive(), "released after the idle timeout");
-            m.download(DownloadRequest.builder(server.url("/a")).build()).result().get(5, TimeUnit.SECONDS);
+            m.download(DownloadRequest.builder(server.url("/a")).build(), Destination.memory()).result().get(5, TimeUnit.SECONDS);
             assertTrue(m.sessionActive(), "re-created by the next download");
         }
     }
@@ -193,7 +193,7 @@ class LifecycleTest {
             }
         });
         try (DownloadManager m = DownloadManager.builder().build()) {
-            Download d = m.download(DownloadRequest.builder(server.url("/held")).build());
+            var d = m.download(DownloadRequest.builder(server.url("/held")).build(), Destination.memory());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (d.progress().bytesDone() < 2 && System.nanoTime() < until) {
                 Thread.sleep(5);
@@ -232,18 +232,21 @@ class LifecycleTest {
                 .maxConnectionsPerHost(200).threads(4).build()) {
             List<Download> all = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
-                all.add(m.download(DownloadRequest.builder(server.url("/slow?i=" + i)).build()));
+                all.add(m.download(DownloadRequest.builder(server.url("/slow?i=" + i)).build(), Destination.memory()));
             }
             int peak = 0;
             while (all.stream().anyMatch(d -> !d.result().isDone())) {
                 peak = Math.max(peak, haulThreads());
                 Thread.sleep(10);
             }
-            for (Download d : all) {
+            for (Download<byte[]> d : all) {
                 assertArrayEquals(body, d.result().get().body());
             }
-            // 4 workers, the JDK client's selector, our timer, and a session closer at most.
-            assertTrue(peak <= 7, "live library threads peaked at " + peak);
+            // 4 JDK client workers, its selector, our timer, and a session closer at most; plus, on
+            // JDK 17 where there are no virtual threads, one platform thread per transferring
+            // download (virtual threads are not platform threads, and not listed here).
+            int perDownload = Runtime.version().feature() >= 21 ? 0 : 200;
+            assertTrue(peak <= 7 + perDownload, "live library threads peaked at " + peak);
         }
     }
 
@@ -261,13 +264,13 @@ class LifecycleTest {
         addFastHandler();
         try (DownloadManager m = DownloadManager.builder().build()) {
             AtomicLong consumed = new AtomicLong();
-            Download d = m.download(DownloadRequest.builder(server.url("/fast"))
+            var d = m.download(DownloadRequest.builder(server.url("/fast"))
                     .stallTimeout(Duration.ofMillis(100)) // a slow consumer is not a stall
-                    .destination(Destination.stream(chunk -> {
+                    .build(), Destination.stream(chunk -> {
                         firstChunk.countDown();
                         consumed.addAndGet(chunk.length);
                         proceed.await(5, TimeUnit.SECONDS);
-                    })).build());
+                    }));
             assertTrue(firstChunk.await(5, TimeUnit.SECONDS));
             Thread.sleep(1000); // unthrottled, the server would send hundreds of MiB in this time
             long sentWhileBlocked = fastBytes.get();

@@ -63,8 +63,8 @@ class LocalFaultsTest {
         return fastManager().fileOps(Outcomes.fileOps(faults)).build();
     }
 
-    private DownloadRequest.Builder request(Path out) {
-        return DownloadRequest.builder(server.url("/f")).destination(Destination.file(out));
+    private DownloadRequest.Builder request() {
+        return DownloadRequest.builder(server.url("/f"));
     }
 
     private void assertPrefixOfBody(Path part) throws Exception {
@@ -79,7 +79,7 @@ class LocalFaultsTest {
     void diskFullMidWriteIsLocalIoNotRetriedAndLeavesTheDestinationUntouched() throws Exception {
         Path out = dir.resolve("out.bin");
         try (DownloadManager m = managerWith(new FaultyFiles().diskFullAfter(50_000))) {
-            DownloadException e = failure(m.download(request(out).build()));
+            DownloadException e = failure(m.download(request().build(), Destination.file(out)));
             assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
             assertFalse(e.retryable());
             assertEquals(1, server.requests("/f").size(), "a full disk is not a network error");
@@ -95,7 +95,7 @@ class LocalFaultsTest {
         Path out = dir.resolve("out.bin");
         Files.write(out, OLD);
         try (DownloadManager m = managerWith(new FaultyFiles().diskFullAfter(50_000))) {
-            assertEquals(Reason.LOCAL_IO, failure(m.download(request(out).build())).reason());
+            assertEquals(Reason.LOCAL_IO, failure(m.download(request().build(), Destination.file(out))).reason());
             assertEquals(1, server.requests("/f").size());
             assertArrayEquals(OLD, Files.readAllBytes(out));
             assertEquals(List.of("out.bin", "out.bin.part", "out.bin.part.meta"), listing(dir));
@@ -110,7 +110,7 @@ class LocalFaultsTest {
         Files.write(out, OLD);
         FaultyFiles faults = new FaultyFiles().failForce(true);
         try (DownloadManager m = managerWith(faults)) {
-            DownloadException e = failure(m.download(request(out).build()));
+            DownloadException e = failure(m.download(request().build(), Destination.file(out)));
             assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
             assertTrue(faults.forceCount() >= 1, "the part is forced before the rename");
             assertEquals(List.of(), faults.moves());
@@ -128,8 +128,8 @@ class LocalFaultsTest {
         Path out = dir.resolve("big.bin");
         FaultyFiles faults = new FaultyFiles();
         try (DownloadManager m = managerWith(faults)) {
-            DownloadResult r = success(m.download(DownloadRequest.builder(server.url("/big"))
-                    .destination(Destination.file(out)).build()));
+            var r = success(m.download(DownloadRequest.builder(server.url("/big"))
+                    .build(), Destination.file(out)));
             assertEquals(big.length, r.size());
             assertTrue(faults.forceCount() >= 2, "forced " + faults.forceCount() + " times: flushed in the background and at the end");
             assertArrayEquals(big, Files.readAllBytes(out));
@@ -146,7 +146,7 @@ class LocalFaultsTest {
         Thread sampler = new Thread(() -> {
             while (sampling.get()) {
                 int n = (int) Thread.getAllStackTraces().keySet().stream()
-                        .filter(t -> t.getName().startsWith("haul-flush")).count();
+                        .filter(t -> t.getName().matches("haul-[0-9]+-flush-.*")).count();
                 most.accumulateAndGet(n, Math::max);
                 Thread.onSpinWait();
             }
@@ -157,7 +157,7 @@ class LocalFaultsTest {
             List<Download> all = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 all.add(m.download(DownloadRequest.builder(server.url("/big"))
-                        .destination(Destination.file(dir.resolve("big" + i + ".bin"))).build()));
+                        .build(), Destination.file(dir.resolve("big" + i + ".bin"))));
             }
             for (Download d : all) {
                 assertEquals(big.length, success(d).size());
@@ -183,7 +183,7 @@ class LocalFaultsTest {
         FaultyFiles faults = new FaultyFiles().failFirstForces(1); // the background flush's error
         try (DownloadManager m = managerWith(faults)) {
             DownloadException e = failure(m.download(DownloadRequest.builder(server.url("/big"))
-                    .destination(Destination.file(out)).build()));
+                    .build(), Destination.file(out)));
             assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
             assertTrue(faults.forceCount() >= 2, "the final force ran too: " + faults.forceCount());
             assertEquals(List.of(), faults.moves(), "nothing that may not be on disk is renamed");
@@ -200,7 +200,7 @@ class LocalFaultsTest {
         Files.write(out, OLD);
         FaultyFiles faults = new FaultyFiles().failClose(true);
         try (DownloadManager m = managerWith(faults)) {
-            DownloadException e = failure(m.download(request(out).build()));
+            DownloadException e = failure(m.download(request().build(), Destination.file(out)));
             assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
             assertEquals(List.of(), faults.moves());
             assertArrayEquals(OLD, Files.readAllBytes(out));
@@ -215,7 +215,7 @@ class LocalFaultsTest {
         Files.write(out, OLD);
         FaultyFiles faults = new FaultyFiles().failMove(new AtomicMoveNotSupportedException("a", "b", "injected"));
         try (DownloadManager m = managerWith(faults)) {
-            DownloadException e = failure(m.download(request(out).build()));
+            DownloadException e = failure(m.download(request().build(), Destination.file(out)));
             assertEquals(Reason.LOCAL_IO, e.reason(), e.toString());
             assertEquals(1, server.requests("/f").size());
             assertArrayEquals(OLD, Files.readAllBytes(out));
@@ -232,7 +232,7 @@ class LocalFaultsTest {
         try (DownloadManager m = fastManager().build()) {
             for (Path out : List.of(dir.resolve("missing/out.bin"), dir.resolve("missing/deeper/out.bin"),
                     dir.resolve("afile/out.bin"), dir.resolve("adir"))) {
-                DownloadException e = failure(m.download(request(out).build()));
+                DownloadException e = failure(m.download(request().build(), Destination.file(out)));
                 assertEquals(Reason.LOCAL_IO, e.reason(), out + ": " + e);
             }
         }
@@ -252,18 +252,18 @@ class LocalFaultsTest {
         serve.cutOnRequest(1, 30_000, ServeBytes.Cut.RST);
         try (DownloadManager m = fastManager().build()) {
             DownloadException notFound = failure(m.download(DownloadRequest.builder(server.url("/missing"))
-                    .destination(Destination.file(out)).build()));
+                    .build(), Destination.file(out)));
             assertEquals(Reason.HTTP_STATUS, notFound.reason());
             assertEquals(404, notFound.statusCode());
             assertArrayEquals(OLD, Files.readAllBytes(out));
             assertEquals(List.of("out.bin"), listing(dir));
 
-            DownloadException cut = failure(m.download(request(out).retryPolicy(RetryPolicy.NONE).build()));
+            DownloadException cut = failure(m.download(request().retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
             assertEquals(Reason.NETWORK, cut.reason());
             assertArrayEquals(OLD, Files.readAllBytes(out));
             assertEquals(List.of("out.bin", "out.bin.part", "out.bin.part.meta"), listing(dir));
 
-            DownloadResult r = success(m.download(request(out).build()));
+            var r = success(m.download(request().build(), Destination.file(out)));
             assertEquals(body.length, r.size());
             assertArrayEquals(body, Files.readAllBytes(out));
             assertEquals(List.of("out.bin"), listing(dir));
@@ -279,7 +279,7 @@ class LocalFaultsTest {
         String url = server.url("/f?token=sekrit");
         try (DownloadManager m = fastManager().build()) {
             DownloadException e = failure(m.download(DownloadRequest.builder(url)
-                    .destination(Destination.file(out)).retryPolicy(RetryPolicy.NONE).build()));
+                    .retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
             assertEquals(Reason.NETWORK, e.reason());
             assertEquals(List.of("out.bin.part", "out.bin.part.meta"), listing(dir));
             assertPrefixOfBody(dir.resolve("out.bin.part"));
@@ -290,7 +290,7 @@ class LocalFaultsTest {
             assertFalse(meta.contains("/f"), meta);
             assertTrue(meta.contains(serve.etag().replace("\"", "")), "the sidecar keeps the validator:\n" + meta);
 
-            DownloadResult r = success(m.download(DownloadRequest.builder(url).destination(Destination.file(out)).build()));
+            var r = success(m.download(DownloadRequest.builder(url).build(), Destination.file(out)));
             RecordedRequest second = server.lastRequest("/f");
             assertEquals("bytes=" + kept + "-", second.header("Range"));
             assertEquals(serve.etag(), second.header("If-Range"));
@@ -306,9 +306,9 @@ class LocalFaultsTest {
         Path out = dir.resolve("out.bin");
         serve.cutOnRequest(1, 80_000, ServeBytes.Cut.RST);
         try (DownloadManager m = fastManager().build()) {
-            failure(m.download(request(out).retryPolicy(RetryPolicy.NONE).build()));
+            failure(m.download(request().retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
             long kept = Files.size(dir.resolve("out.bin.part"));
-            DownloadResult r = success(m.download(request(out).build()));
+            var r = success(m.download(request().build(), Destination.file(out)));
             assertEquals(kept, r.resumedFrom());
         }
     }
@@ -319,7 +319,7 @@ class LocalFaultsTest {
         byte[] garbage = TestBodies.random(50_000, 99);
         Files.write(dir.resolve("out.bin.part"), garbage);
         try (DownloadManager m = fastManager().build()) {
-            DownloadResult r = success(m.download(request(out).build()));
+            var r = success(m.download(request().build(), Destination.file(out)));
             assertFalse(server.lastRequest("/f").hasHeader("Range"), "a part without sidecar is not resumed");
             assertEquals(200, r.statusCode());
             assertArrayEquals(body, Files.readAllBytes(out));
@@ -327,10 +327,10 @@ class LocalFaultsTest {
 
             // A part and sidecar left by a download of another URL to the same file.
             server.handle("/other", ServeBytes.of(garbage).cutOnRequest(1, 20_000, ServeBytes.Cut.RST));
-            failure(m.download(DownloadRequest.builder(server.url("/other")).destination(Destination.file(out))
-                    .retryPolicy(RetryPolicy.NONE).build()));
+            failure(m.download(DownloadRequest.builder(server.url("/other"))
+                    .retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
             assertEquals(List.of("out.bin", "out.bin.part", "out.bin.part.meta"), listing(dir));
-            success(m.download(request(out).build()));
+            success(m.download(request().build(), Destination.file(out)));
             assertFalse(server.lastRequest("/f").hasHeader("Range"), "another URL's part is not resumed");
             assertArrayEquals(body, Files.readAllBytes(out));
             assertEquals(List.of("out.bin"), listing(dir));
@@ -342,11 +342,11 @@ class LocalFaultsTest {
         Path out = dir.resolve("out.bin");
         serve.cutOnRequest(1, 80_000, ServeBytes.Cut.FIN);
         try (DownloadManager m = fastManager().build()) {
-            failure(m.download(request(out).retryPolicy(RetryPolicy.NONE).build()));
+            failure(m.download(request().retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
             String oldEtag = serve.etag();
             byte[] changed = TestBodies.random(150_000, 43);
             serve.body(changed); // new content, new ETag
-            DownloadResult r = success(m.download(request(out).build()));
+            var r = success(m.download(request().build(), Destination.file(out)));
             RecordedRequest second = server.lastRequest("/f");
             assertEquals("bytes=80000-", second.header("Range"));
             assertEquals(oldEtag, second.header("If-Range"));
@@ -369,12 +369,12 @@ class LocalFaultsTest {
         server.always("/gone", Responses.status(410));
         try (DownloadManager m = managerWith(new FaultyFiles().diskFullAfter(10_000))) {
             assertEquals(Reason.HTTP_STATUS, failure(m.download(DownloadRequest.builder(server.url("/gone"))
-                    .destination(Destination.file(out)).build())).reason());
-            assertEquals(Reason.LOCAL_IO, failure(m.download(request(out).build())).reason());
+                    .build(), Destination.file(out))).reason());
+            assertEquals(Reason.LOCAL_IO, failure(m.download(request().build(), Destination.file(out))).reason());
         }
         try (DownloadManager m = fastManager().build()) {
-            assertEquals(Reason.INTEGRITY, failure(m.download(request(out)
-                    .expectedSha256(TestBodies.sha256Hex(new byte[0])).build())).reason());
+            assertEquals(Reason.INTEGRITY, failure(m.download(request()
+                    .expectedSha256(TestBodies.sha256Hex(new byte[0])).build(), Destination.file(out))).reason());
         }
         assertEquals(List.of("notes.txt", "out.bin", "out.bin.bak", "sub"), listing(dir));
         for (Path p : List.of(out, dir.resolve("out.bin.bak"), dir.resolve("notes.txt"), dir.resolve("sub/out.bin.part"))) {
@@ -394,8 +394,8 @@ class LocalFaultsTest {
         Path out2 = dir.resolve("out2.bin");
         Files.createSymbolicLink(out2, victim);
         try (DownloadManager m = fastManager().build()) {
-            success(m.download(request(out).build()));
-            success(m.download(request(out2).build()));
+            success(m.download(request().build(), Destination.file(out)));
+            success(m.download(request().build(), Destination.file(out2)));
         }
         assertArrayEquals(OLD, Files.readAllBytes(victim), "the link's target was written");
         for (Path p : List.of(out, out2)) {
@@ -415,7 +415,7 @@ class LocalFaultsTest {
         Files.createSymbolicLink(dir.resolve("out.bin.part.meta"), victim);
         Path out = dir.resolve("out.bin");
         try (DownloadManager m = fastManager().build()) {
-            success(m.download(request(out).build()));
+            success(m.download(request().build(), Destination.file(out)));
         }
         assertArrayEquals(OLD, Files.readAllBytes(victim), "the link's target was written");
         assertArrayEquals(body, Files.readAllBytes(out));
@@ -427,7 +427,7 @@ class LocalFaultsTest {
         Path out = dir.resolve("out.bin");
         serve.cutOnRequest(1, 30_000, ServeBytes.Cut.RST);
         try (DownloadManager m = fastManager().build()) {
-            failure(m.download(request(out).retryPolicy(RetryPolicy.NONE).build()));
+            failure(m.download(request().retryPolicy(RetryPolicy.NONE).build(), Destination.file(out)));
         }
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
         assertEquals(List.of("out.bin.part", "out.bin.part.meta"), listing(dir));
@@ -445,11 +445,11 @@ class LocalFaultsTest {
         Files.delete(probe);
         Path out = dir.resolve("out.bin");
         try (DownloadManager m = fastManager().build()) {
-            success(m.download(request(out).build()));
+            success(m.download(request().build(), Destination.file(out)));
             assertEquals(umaskMode, Files.getPosixFilePermissions(out), "not left owner-only");
             Set<PosixFilePermission> custom = PosixFilePermissions.fromString("rw-r-----");
             Files.setPosixFilePermissions(out, custom);
-            success(m.download(request(out).build()));
+            success(m.download(request().build(), Destination.file(out)));
             assertEquals(custom, Files.getPosixFilePermissions(out), "a replaced file keeps its mode");
         }
         assertArrayEquals(body, Files.readAllBytes(out));

@@ -167,7 +167,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
 
             DownloadMode.MEMORY.run(m, get("/a"), dir.resolve("a.bin")).assertBody(first);
             Thread.sleep(150); // the FIN has reached the pooled connection
-            DownloadResult r = mode.run(m, get("/b"), out).assertBody(body);
+            var r = mode.run(m, get("/b"), out).assertBody(body);
 
             assertEquals(1, r.attempts(), "a stale pooled connection is not a failed attempt");
             assertEquals(2, server.connectionCount());
@@ -211,7 +211,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
             RetryLog log = new RetryLog();
             Outcome o = mode.run(manager(retries(2)), get("/f").listener(log), out);
 
-            DownloadResult r = o.assertBody(body);
+            var r = o.assertBody(body);
             assertEquals(List.of(NETWORK), log.reasons());
             long resumedAt = log.resumeOffsets().get(0);
             assertTrue(resumedAt > 0 && resumedAt <= CUT, "resumes from the bytes received: " + resumedAt);
@@ -235,7 +235,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
         RetryLog log = new RetryLog();
         Outcome o = DownloadMode.FILE.run(manager(retries(2)), get("/f").listener(log), out);
 
-        DownloadResult r = o.assertBody(body);
+        var r = o.assertBody(body);
         assertEquals(List.of("-|-", "bytes=" + CUT + "-|" + serve.etag()), rangeHeaders("/f"));
         assertEquals(List.of((long) CUT), log.resumeOffsets());
         assertEquals(CUT, r.resumedFrom());
@@ -253,7 +253,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
             RetryLog log = new RetryLog();
             Outcome o = mode.run(manager(retries(2)), get("/f").listener(log), out);
 
-            DownloadResult r = o.assertBody(body);
+            var r = o.assertBody(body);
             assertEquals(List.of(NETWORK), log.reasons());
             assertEquals(List.of("-|-", "bytes=" + CUT + "-|" + serve.etag()), rangeHeaders("/f"));
             assertEquals(CUT, r.resumedFrom());
@@ -287,7 +287,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
 
         Outcome again = DownloadMode.FILE.run(manager(RetryPolicy.NONE), get("/f"), out);
 
-        DownloadResult r = again.assertBody(body);
+        var r = again.assertBody(body);
         assertEquals(List.of("-|-", "bytes=" + CUT + "-|" + serve.etag()), rangeHeaders("/f"));
         assertEquals(1, r.attempts());
         assertEquals(206, r.statusCode());
@@ -300,7 +300,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
         server.handle("/f", ServeBytes.of(body).cutOnRequest(1, CUT, ServeBytes.Cut.FIN));
         DownloadMode.FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertFailure(NETWORK);
 
-        DownloadResult r = DownloadMode.FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertBody(body);
+        var r = DownloadMode.FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertBody(body);
 
         assertEquals(CUT, r.resumedFrom(), "the only attempt asked for bytes=" + CUT + "- and got them");
     }
@@ -383,7 +383,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
             RetryLog log = new RetryLog();
             Outcome o = mode.run(manager(retries(2)), get("/f").listener(log), out);
 
-            DownloadResult r = o.assertBody(body);
+            var r = o.assertBody(body);
             assertEquals(List.of("-|-", "bytes=" + CUT + "-|" + serve.etag()), rangeHeaders("/f"));
             assertEquals(CUT, r.resumedFrom());
         });
@@ -402,7 +402,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
                 o.assertStreamed(Arrays.copyOf(body, CUT));
                 assertEquals(1, server.requests("/f").size());
             } else {
-                DownloadResult r = o.assertBody(body);
+                var r = o.assertBody(body);
                 assertEquals(List.of("-|-", "-|-"), rangeHeaders("/f"), "nothing proves a resume: start over");
                 assertEquals(0, r.resumedFrom());
             }
@@ -422,7 +422,7 @@ class NetworkFaultsTest extends LoopbackFaultTest {
             Outcome o = mode.run(manager(retries(2), Duration.ofSeconds(5), Duration.ofMillis(200)),
                     get("/f").listener(log), out);
 
-            DownloadResult r = o.assertBody(body);
+            var r = o.assertBody(body);
             assertEquals(List.of(STALLED), log.reasons());
             long stalledAfterMs = (log.retries().get(0).atNanos() - t0) / 1_000_000;
             assertTrue(stalledAfterMs >= 200 && stalledAfterMs < 2_000, "stall detected after " + stalledAfterMs + " ms");
@@ -462,18 +462,19 @@ class NetworkFaultsTest extends LoopbackFaultTest {
             RetryLog log = new RetryLog();
             DownloadRequest.Builder request = get("/f").listener(new DownloadListener() {
                 @Override
-                public void onProgress(Progress progress) {
+                public void onProgress(Download<?> d, Progress progress) {
                     seen.add(progress.bytesDone());
                 }
 
                 @Override
-                public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
-                    log.onRetry(cause, nextAttempt, delay, resumeFrom);
+                public void onRetry(Download<?> d, DownloadException cause, int nextAttempt, Duration delay,
+                                    long resumeFrom) {
+                    log.onRetry(d, cause, nextAttempt, delay, resumeFrom);
                 }
             });
             Outcome o = mode.run(manager(retries(2), Duration.ofSeconds(5), Duration.ofMillis(200)), request, out);
 
-            DownloadResult r = o.assertBody(small);
+            var r = o.assertBody(small);
             assertTrue(o.elapsedMillis() >= 400, "the trickle really was slow: " + o.elapsedMillis() + " ms");
             assertEquals(List.of(), log.reasons(), "no false stall");
             assertEquals(1, r.attempts());

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * destination received, and where a file destination lives, with the assertions every fault test
  * makes about them.
  */
-record Outcome(DownloadMode mode, DownloadResult result, DownloadException failure, byte[] streamed, Path file,
+record Outcome(DownloadMode mode, DownloadResult<?> result, DownloadException failure, byte[] streamed, Path file,
                long elapsedNanos) {
 
     long elapsedMillis() {
@@ -32,14 +32,14 @@ record Outcome(DownloadMode mode, DownloadResult result, DownloadException failu
     }
 
     /** Asserts success with exactly {@code expected} delivered to the destination; returns the result. */
-    DownloadResult assertBody(byte[] expected) {
+    DownloadResult<?> assertBody(byte[] expected) {
         if (failure != null) {
             throw new AssertionError(mode + ": expected success, got " + failure, failure);
         }
         assertNotNull(result, mode + ": no result");
         assertEquals(expected.length, result.size(), mode + ": size in the result");
         byte[] actual = switch (mode) {
-            case MEMORY -> result.body();
+            case MEMORY -> (byte[]) result.body();
             case FILE -> read(file);
             case STREAM -> streamed;
         };
@@ -49,7 +49,7 @@ record Outcome(DownloadMode mode, DownloadResult result, DownloadException failu
                     + "), got " + actual.length + " bytes (sha " + TestBodies.sha256Hex(actual) + ")");
         }
         if (mode == DownloadMode.FILE) {
-            assertEquals(file, result.file());
+            assertEquals(file, result.body());
             assertEquals(List.of(file.getFileName().toString()), listing(file.getParent()),
                     "after success only the final file remains");
         }

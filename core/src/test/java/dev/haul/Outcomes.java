@@ -3,7 +3,7 @@ package dev.haul;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.haul.internal.FileOps;
+import dev.haul.internal.sink.FileOps;
 import dev.haul.testing.FaultyFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -39,12 +39,12 @@ final class Outcomes {
                 .responseTimeout(Duration.ofSeconds(2)).stallTimeout(Duration.ofSeconds(2));
     }
 
-    static DownloadResult success(Download d) throws Exception {
+    static <T> DownloadResult<T> success(Download<T> d) throws Exception {
         return d.result().get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Waits for the download to fail and returns its typed failure. */
-    static DownloadException failure(Download d) {
+    static DownloadException failure(Download<?> d) {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> d.result().get(WAIT_SECONDS, TimeUnit.SECONDS), "the download should fail");
         return assertInstanceOf(DownloadException.class, e.getCause(), () -> "untyped failure: " + e.getCause());

@@ -56,8 +56,8 @@ class ProtocolEdgeCasesTest {
         server.close();
     }
 
-    private Download toFile(String path, Path out) {
-        return manager.download(DownloadRequest.builder(server.url(path)).destination(Destination.file(out)).build());
+    private Download<Path> toFile(String path, Path out) {
+        return manager.download(DownloadRequest.builder(server.url(path)).build(), Destination.file(out));
     }
 
     private static String sha(byte[] b) {
@@ -76,7 +76,7 @@ class ProtocolEdgeCasesTest {
         assertEquals(List.of(), listing(dir));
         // A loop between two paths, with a lower limit.
         server.always("/a", Responses.redirect(301, "/b")).always("/b", Responses.redirect(307, "/a"));
-        DownloadException two = failure(manager.download(DownloadRequest.builder(server.url("/a")).maxRedirects(3).build()));
+        DownloadException two = failure(manager.download(DownloadRequest.builder(server.url("/a")).maxRedirects(3).build(), Destination.memory()));
         assertEquals(Reason.POLICY, two.reason());
         assertEquals(4, server.requests("/a").size() + server.requests("/b").size());
         assertFalse(two.retryable());
@@ -93,18 +93,18 @@ class ProtocolEdgeCasesTest {
         server.always("/t", Responses.ok(target));
         List<Progress> events = new CopyOnWriteArrayList<>();
         List<Integer> percents = new CopyOnWriteArrayList<>();
-        DownloadResult r = success(manager.download(DownloadRequest.builder(server.url("/r"))
+        var r = success(manager.download(DownloadRequest.builder(server.url("/r"))
                 .maxMemoryBytes(5).expectedSize(5).expectedSha256(sha(target))
                 .listener(new DownloadListener() {
                     @Override
-                    public void onProgress(Progress p) {
+                    public void onProgress(Download<?> d, Progress p) {
                         events.add(p);
                     }
                 })
-                .progressCallback(percents::add).build()));
+                .progressCallback(percents::add).build(), Destination.memory()));
         assertArrayEquals(target, r.body());
         assertEquals(5, r.size());
-        assertEquals(sha(target), r.sha256());
+        assertEquals(sha(target), r.sha256().orElseThrow());
         assertEquals(server.uri("/t"), r.finalUri());
         assertEquals(200, r.statusCode());
         assertFalse(events.isEmpty());
@@ -123,7 +123,7 @@ class ProtocolEdgeCasesTest {
         server.enqueue("/r", Responses.status(302, junk).withHeader("Location", "/t"));
         server.always("/t", Responses.ok(target));
         Path out = dir.resolve("out.bin");
-        DownloadResult r = success(toFile("/r", out));
+        var r = success(toFile("/r", out));
         assertEquals(1000, r.size());
         assertArrayEquals(target, Files.readAllBytes(out));
         assertEquals(List.of("out.bin"), listing(dir));
@@ -137,7 +137,7 @@ class ProtocolEdgeCasesTest {
         server.handle("/f", ServeBytes.of(body));
         Path out = dir.resolve("out.bin");
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f"))
-                .destination(Destination.file(out)).expectedSha256(sha(new byte[1])).build()));
+                .expectedSha256(sha(new byte[1])).build(), Destination.file(out)));
         assertEquals(Reason.INTEGRITY, e.reason());
         assertEquals(1, server.requests("/f").size(), "an integrity failure is not retried");
         assertEquals(List.of(), listing(dir));
@@ -162,12 +162,12 @@ class ProtocolEdgeCasesTest {
         server.always("/f", Responses.okChunked(body, 1000));
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f"))
-                .destination(Destination.stream(got::write)).expectedSha256(sha(new byte[1])).build()));
+                .expectedSha256(sha(new byte[1])).build(), Destination.stream(got::write)));
         assertEquals(Reason.INTEGRITY, e.reason());
         assertArrayEquals(body, got.toByteArray(), "chunks delivered are the server's, once each");
         assertEquals(1, server.requests("/f").size());
         DownloadException memory = failure(manager.download(DownloadRequest.builder(server.url("/f"))
-                .expectedSha256(sha(new byte[1])).build()));
+                .expectedSha256(sha(new byte[1])).build(), Destination.memory()));
         assertEquals(Reason.INTEGRITY, memory.reason());
         assertEquals(2, server.requests("/f").size());
     }
@@ -178,9 +178,9 @@ class ProtocolEdgeCasesTest {
         ServeBytes serve = ServeBytes.of(body).cutOnRequest(1, 20_000, ServeBytes.Cut.RST);
         server.handle("/f", serve);
         Path out = dir.resolve("out.bin");
-        DownloadResult r = success(manager.download(DownloadRequest.builder(server.url("/f"))
-                .destination(Destination.file(out)).expectedSha256(sha(body)).build()));
-        assertEquals(sha(body), r.sha256());
+        var r = success(manager.download(DownloadRequest.builder(server.url("/f"))
+                .expectedSha256(sha(body)).build(), Destination.file(out)));
+        assertEquals(sha(body), r.sha256().orElseThrow());
         assertEquals(2, r.attempts());
         List<RecordedRequest> reqs = server.requests("/f");
         assertEquals(2, reqs.size());
@@ -197,15 +197,12 @@ class ProtocolEdgeCasesTest {
         for (DownloadMode mode : DownloadMode.values()) {
             ByteArrayOutputStream streamed = new ByteArrayOutputStream();
             DownloadRequest.Builder b = DownloadRequest.builder(server.url("/f")).expectedSha256(sha(body));
-            if (mode == DownloadMode.FILE) {
-                b.destination(Destination.file(out));
-            } else if (mode == DownloadMode.STREAM) {
-                b.destination(Destination.stream(streamed::write));
-            }
-            DownloadResult r = success(manager.download(b.build()));
-            assertEquals(sha(body), r.sha256(), mode.toString());
+            Destination<?> destination = mode == DownloadMode.FILE ? Destination.file(out)
+                    : mode == DownloadMode.STREAM ? Destination.stream(streamed::write) : Destination.memory();
+            var r = success(manager.download(b.build(), destination));
+            assertEquals(sha(body), r.sha256().orElseThrow(), mode.toString());
             if (mode == DownloadMode.MEMORY) {
-                assertArrayEquals(body, r.body());
+                assertArrayEquals(body, (byte[]) r.body());
             } else if (mode == DownloadMode.STREAM) {
                 assertArrayEquals(body, streamed.toByteArray());
             }
@@ -215,7 +212,7 @@ class ProtocolEdgeCasesTest {
         byte[] wrong = body.clone();
         wrong[wrong.length - 1] ^= 1; // only the last byte differs: it is hashed on the helper thread
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f"))
-                .destination(Destination.file(dir.resolve("bad.bin"))).expectedSha256(sha(wrong)).build()));
+                .expectedSha256(sha(wrong)).build(), Destination.file(dir.resolve("bad.bin"))));
         assertEquals(Reason.INTEGRITY, e.reason());
         assertEquals(List.of("out.bin"), listing(dir));
     }
@@ -226,11 +223,11 @@ class ProtocolEdgeCasesTest {
         server.handle("/resume", ServeBytes.of(body).cutOnRequest(1, 8 * 1024 * 1024, ServeBytes.Cut.FIN));
         server.handle("/restart", ServeBytes.of(body).ignoreRange(true).cutOnRequest(1, 8 * 1024 * 1024, ServeBytes.Cut.FIN));
         for (String path : List.of("/resume", "/restart")) {
-            DownloadResult r = success(manager.download(DownloadRequest.builder(server.url(path))
-                    .expectedSha256(sha(body)).build()));
+            var r = success(manager.download(DownloadRequest.builder(server.url(path))
+                    .expectedSha256(sha(body)).build(), Destination.memory()));
             assertEquals(2, r.attempts(), path);
             assertEquals(path.equals("/resume") ? 8 * 1024 * 1024 : 0, r.resumedFrom(), path);
-            assertEquals(sha(body), r.sha256(), path);
+            assertEquals(sha(body), r.sha256().orElseThrow(), path);
             assertArrayEquals(body, r.body(), path);
         }
         assertEquals("bytes=8388608-", server.lastRequest("/resume").header("Range"));
@@ -242,16 +239,16 @@ class ProtocolEdgeCasesTest {
         byte[] body = TestBodies.random(60_000, 2);
         server.handle("/f", ServeBytes.of(body).cutOnRequest(1, 20_000, ServeBytes.Cut.FIN));
         Path out = dir.resolve("out.bin");
-        DownloadRequest req = DownloadRequest.builder(server.url("/f")).destination(Destination.file(out))
+        DownloadRequest req = DownloadRequest.builder(server.url("/f"))
                 .expectedSha256(sha(body)).retryPolicy(RetryPolicy.NONE).build();
-        assertEquals(Reason.NETWORK, failure(manager.download(req)).reason());
+        assertEquals(Reason.NETWORK, failure(manager.download(req, Destination.file(out))).reason());
         assertEquals(List.of("out.bin.part", "out.bin.part.meta"), listing(dir));
         // Flip one byte of the kept prefix, as a bad disk would.
         byte[] part = Files.readAllBytes(dir.resolve("out.bin.part"));
         assertArrayEquals(Arrays.copyOf(body, 20_000), part);
         part[5] ^= 1;
         Files.write(dir.resolve("out.bin.part"), part);
-        DownloadException e = failure(manager.download(req));
+        DownloadException e = failure(manager.download(req, Destination.file(out)));
         assertEquals(Reason.INTEGRITY, e.reason());
         assertEquals("bytes=20000-", server.lastRequest("/f").header("Range"), "the second run resumed");
         assertEquals(List.of(), listing(dir));
@@ -276,7 +273,7 @@ class ProtocolEdgeCasesTest {
         for (int expected : new int[] {0, 50, 99, 101, 150}) {
             int before = server.requests(path).size();
             DownloadException e = failure(manager.download(DownloadRequest.builder(server.url(path))
-                    .destination(Destination.file(out)).expectedSize(expected).build()));
+                    .expectedSize(expected).build(), Destination.file(out)));
             assertEquals(Reason.INTEGRITY, e.reason(), path + " expected " + expected);
             assertEquals(before + 1, server.requests(path).size(), "not retried");
             assertEquals(List.of(), listing(dir), path + " expected " + expected);
@@ -301,7 +298,7 @@ class ProtocolEdgeCasesTest {
     @Test
     void unsolicited304IsAProtocolError() throws Exception {
         server.always("/f", Responses.status(304));
-        DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f")).build()));
+        DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory()));
         assertEquals(Reason.PROTOCOL, e.reason(), "a 304 to an unconditional GET breaks the protocol: " + e);
     }
 
@@ -328,16 +325,16 @@ class ProtocolEdgeCasesTest {
     private void zeroLength(boolean chunked) throws Exception {
         server.always("/e", chunked ? Responses.okChunked(new byte[0]) : Responses.ok(new byte[0]));
         Path out = dir.resolve("empty.bin");
-        DownloadResult f = success(toFile("/e", out));
+        var f = success(toFile("/e", out));
         assertEquals(0, f.size());
         assertEquals(0, Files.size(out));
         assertEquals(List.of("empty.bin"), listing(dir));
-        DownloadResult m = success(manager.download(DownloadRequest.builder(server.url("/e"))
-                .expectedSize(0).expectedSha256(sha(new byte[0])).build()));
+        var m = success(manager.download(DownloadRequest.builder(server.url("/e"))
+                .expectedSize(0).expectedSha256(sha(new byte[0])).build(), Destination.memory()));
         assertNotNull(m.body());
         assertEquals(0, m.body().length);
         List<byte[]> chunks = new CopyOnWriteArrayList<>();
-        success(manager.download(DownloadRequest.builder(server.url("/e")).destination(Destination.stream(chunks::add)).build()));
+        success(manager.download(DownloadRequest.builder(server.url("/e")).build(), Destination.stream(chunks::add)));
         assertEquals(0, chunks.stream().mapToInt(c -> c.length).sum());
     }
 
@@ -351,8 +348,8 @@ class ProtocolEdgeCasesTest {
                         + "X-Checksum: abc\r\nX-Other: 1\r\n\r\n")
                 .keepAlive().build());
         byte[] expected = "hello world".getBytes(StandardCharsets.US_ASCII);
-        DownloadResult r = success(manager.download(DownloadRequest.builder(server.url("/c"))
-                .expectedSha256(sha(expected)).build()));
+        var r = success(manager.download(DownloadRequest.builder(server.url("/c"))
+                .expectedSha256(sha(expected)).build(), Destination.memory()));
         assertArrayEquals(expected, r.body());
         Path out = dir.resolve("c.txt");
         success(toFile("/c", out));
@@ -360,7 +357,7 @@ class ProtocolEdgeCasesTest {
         assertEquals(List.of("c.txt"), listing(dir));
         byte[] body = TestBodies.bytes(20_000);
         server.always("/t", Responses.okChunked(body, 3000).withTrailer("X-Sum", "1").withTrailer("Expires", "0"));
-        assertArrayEquals(body, success(manager.download(DownloadRequest.builder(server.url("/t")).build())).body());
+        assertArrayEquals(body, success(manager.download(DownloadRequest.builder(server.url("/t")).build(), Destination.memory())).body());
     }
 
     /**
@@ -375,9 +372,9 @@ class ProtocolEdgeCasesTest {
                 .write(wire).keepAlive().build());
         byte[] expected = "hello world".getBytes(StandardCharsets.US_ASCII);
         Path out = dir.resolve("c.txt");
-        Download d = toFile("/c", out);
+        var d = toFile("/c", out);
         try {
-            DownloadResult r = d.result().get(10, TimeUnit.SECONDS);
+            var r = d.result().get(10, TimeUnit.SECONDS);
             assertEquals(11, r.size());
             assertArrayEquals(expected, Files.readAllBytes(out), "chunk framing stored as the body");
             assertEquals(List.of("c.txt"), listing(dir));
@@ -467,7 +464,7 @@ class ProtocolEdgeCasesTest {
         server.enqueue("/m", Responses.ok(body).withHeader("ETag", "\"v1\"").truncatedAfter(1000));
         server.always("/m", Responses.status(206, "--B\r\n\r\nxx\r\n--B--\r\n".getBytes(StandardCharsets.US_ASCII))
                 .withHeader("Content-Type", "multipart/byteranges; boundary=B"));
-        DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/m")).build()));
+        DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/m")).build(), Destination.memory()));
         assertEquals(Reason.PROTOCOL, e.reason());
     }
 
@@ -492,7 +489,7 @@ class ProtocolEdgeCasesTest {
                 ? Responses.status(405) : Responses.ok(body));
         Path out = dir.resolve("out.bin");
         success(toFile("/f", out));
-        success(manager.download(DownloadRequest.builder(server.url("/head-hates")).build()));
+        success(manager.download(DownloadRequest.builder(server.url("/head-hates")).build(), Destination.memory()));
         assertEquals(3, server.requests().size());
         for (RecordedRequest r : server.requests()) {
             assertEquals("GET", r.method(), r.toString());
@@ -508,13 +505,13 @@ class ProtocolEdgeCasesTest {
         server.handle("/old", ServeBytes.of(body).http10());
         List<Progress> events = new CopyOnWriteArrayList<>();
         Path out = dir.resolve("old.bin");
-        DownloadResult r = success(manager.download(DownloadRequest.builder(server.url("/old"))
-                .destination(Destination.file(out)).listener(new DownloadListener() {
+        var r = success(manager.download(DownloadRequest.builder(server.url("/old"))
+                .listener(new DownloadListener() {
                     @Override
-                    public void onProgress(Progress p) {
+                    public void onProgress(Download<?> d, Progress p) {
                         events.add(p);
                     }
-                }).build()));
+                }).build(), Destination.file(out)));
         assertEquals(body.length, r.size());
         assertArrayEquals(body, Files.readAllBytes(out));
         assertEquals(List.of("old.bin"), listing(dir));
@@ -524,7 +521,7 @@ class ProtocolEdgeCasesTest {
             assertEquals(Progress.TotalSource.UNKNOWN, p.totalSource());
         }
         assertEquals(body.length, events.get(events.size() - 1).bytesDone());
-        assertArrayEquals(body, success(manager.download(DownloadRequest.builder(server.url("/old")).build())).body());
+        assertArrayEquals(body, success(manager.download(DownloadRequest.builder(server.url("/old")).build(), Destination.memory())).body());
     }
 
     @Test
@@ -533,12 +530,12 @@ class ProtocolEdgeCasesTest {
         server.always("/old", Responses.ok(Arrays.copyOf(body, 600)).withVersion("HTTP/1.0").closeDelimited());
         Path out = dir.resolve("old.bin");
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/old"))
-                .destination(Destination.file(out)).expectedSize(1000).build()));
+                .expectedSize(1000).build(), Destination.file(out)));
         assertEquals(Reason.INTEGRITY, e.reason());
         assertEquals(1, server.requests("/old").size());
         assertEquals(List.of(), listing(dir));
         DownloadException sha = failure(manager.download(DownloadRequest.builder(server.url("/old"))
-                .destination(Destination.file(out)).expectedSha256(sha(body)).build()));
+                .expectedSha256(sha(body)).build(), Destination.file(out)));
         assertEquals(Reason.INTEGRITY, sha.reason());
         assertEquals(2, server.requests("/old").size());
         assertEquals(List.of(), listing(dir));
@@ -585,8 +582,8 @@ class ProtocolEdgeCasesTest {
         }
         byte[] wire = gz.toByteArray();
         server.always("/gz", Responses.ok(wire).withHeader("Content-Encoding", "gzip"));
-        DownloadResult r = success(manager.download(DownloadRequest.builder(server.url("/gz"))
-                .maxMemoryBytes(wire.length).build()));
+        var r = success(manager.download(DownloadRequest.builder(server.url("/gz"))
+                .maxMemoryBytes(wire.length).build(), Destination.memory()));
         assertArrayEquals(wire, r.body(), "the bytes are stored as sent, never inflated");
         assertEquals("identity", server.lastRequest("/gz").header("Accept-Encoding"));
     }
@@ -598,7 +595,7 @@ class ProtocolEdgeCasesTest {
         server.always("/big", Responses.ok(TestBodies.bytes(100_000)).stallAfter(0));
         long t0 = System.nanoTime();
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/big"))
-                .maxMemoryBytes(1000).stallTimeout(Duration.ofSeconds(20)).build()));
+                .maxMemoryBytes(1000).stallTimeout(Duration.ofSeconds(20)).build(), Destination.memory()));
         assertEquals(Reason.TOO_LARGE, e.reason());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3), "failed from the headers, not a stall");
         assertEquals(1, server.requests("/big").size());
@@ -610,7 +607,7 @@ class ProtocolEdgeCasesTest {
     void aResponseRefusedFromItsHeadersDropsItsConnection() throws Exception {
         server.always("/big", Responses.ok(TestBodies.bytes(100_000)).stallAfter(0));
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/big"))
-                .maxMemoryBytes(1000).build()));
+                .maxMemoryBytes(1000).build(), Destination.memory()));
         assertEquals(Reason.TOO_LARGE, e.reason());
         assertTrue(server.awaitClientClosed(0, Duration.ofSeconds(3)), "the client kept the refused connection open");
     }
@@ -620,14 +617,14 @@ class ProtocolEdgeCasesTest {
         server.always("/big", Responses.okChunked(TestBodies.bytes(100_000), 1000).stallAfter(6000));
         long t0 = System.nanoTime();
         DownloadException e = failure(manager.download(DownloadRequest.builder(server.url("/big"))
-                .maxMemoryBytes(4096).stallTimeout(Duration.ofSeconds(20)).build()));
+                .maxMemoryBytes(4096).stallTimeout(Duration.ofSeconds(20)).build(), Destination.memory()));
         assertEquals(Reason.TOO_LARGE, e.reason());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3), "failed as the cap was crossed");
         assertEquals(1, server.requests("/big").size());
         // The same for a close-delimited body of unknown length.
         server.always("/old", Responses.ok(TestBodies.bytes(100_000)).closeDelimited().stallAfter(6000));
         DownloadException old = failure(manager.download(DownloadRequest.builder(server.url("/old"))
-                .maxMemoryBytes(4096).stallTimeout(Duration.ofSeconds(20)).build()));
+                .maxMemoryBytes(4096).stallTimeout(Duration.ofSeconds(20)).build(), Destination.memory()));
         assertEquals(Reason.TOO_LARGE, old.reason());
         assertEquals(1, server.requests("/old").size());
     }

@@ -47,15 +47,15 @@ class ReadmeExamplesTest {
                     .maxConnectionsPerHost(4)
                     .stallTimeout(Duration.ofSeconds(10))
                     .build()) {
-                Download download = manager.download(DownloadRequest.builder(url)
-                        .destination(Destination.file(downloads.resolve("big.iso")))
+                DownloadRequest request = DownloadRequest.builder(url)
                         .expectedSha256(sha256)
                         .retryPolicy(RetryPolicy.ofRetries(5))
-                        .build());
+                        .build();
+                Download<Path> download = manager.download(request, Destination.file(downloads.resolve("big.iso")));
                 Progress p = download.progress();       // bytes, total, speed, ETA: any time
                 try {
-                    DownloadResult result = download.result().join();
-                    System.out.println(result.size() + " bytes in " + result.file());
+                    DownloadResult<Path> result = download.result().join();
+                    System.out.println(result.size() + " bytes in " + result.body());
                 } catch (java.util.concurrent.CompletionException e) {
                     DownloadException failure = (DownloadException) e.getCause();
                     System.out.println(failure.reason() + (failure.retryable() ? " (worth retrying)" : ""));
@@ -66,5 +66,31 @@ class ReadmeExamplesTest {
             assertArrayEquals(bytes, Files.readAllBytes(downloads.resolve("big.iso")));
             DownloadManager.closeSession().get(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** The snippets above are the README's, line for line: a README change must change them too. */
+    @Test
+    void theSnippetsAreTheReadmes() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        java.util.List<String> source = Files.readAllLines(
+                Path.of("src", "test", "java", "dev", "haul", "ReadmeExamplesTest.java"));
+        int snippets = 0;
+        for (int i = 0; i < source.size(); i++) {
+            if (!source.get(i).strip().startsWith("// README: ") || source.get(i).contains("README: end")) {
+                continue;
+            }
+            StringBuilder snippet = new StringBuilder();
+            int indent = -1;
+            for (int j = i + 1; !source.get(j).contains("// README: end"); j++) {
+                String line = source.get(j);
+                if (indent < 0) {
+                    indent = line.length() - line.stripLeading().length();
+                }
+                snippet.append(line.length() >= indent ? line.substring(indent) : line.strip()).append('\n');
+            }
+            assertTrue(readme.contains(snippet.toString()), "README lacks this snippet:\n" + snippet);
+            snippets++;
+        }
+        assertEquals(2, snippets);
     }
 }

@@ -89,7 +89,7 @@ class RedirectSecurityTest {
     void credentialsAreDroppedWhenTheRedirectChangesThePort() throws Exception {
         a.always("/start", Responses.redirect(302, b.url("/target")));
         Path out = dir.resolve("out.bin");
-        DownloadResult r = success(manager.download(withSecrets(a.url("/start")).destination(Destination.file(out)).build()));
+        var r = success(manager.download(withSecrets(a.url("/start")).build(), Destination.file(out)));
         assertEquals(b.uri("/target"), r.finalUri());
         RecordedRequest first = a.lastRequest("/start");
         assertEquals(AUTH, first.header("Authorization"));
@@ -110,7 +110,7 @@ class RedirectSecurityTest {
     @Test
     void aSameOriginRedirectKeepsTheCredentials() throws Exception {
         a.always("/start", Responses.redirect(301, "/target"));
-        success(manager.download(withSecrets(a.url("/start")).build()));
+        success(manager.download(withSecrets(a.url("/start")).build(), Destination.memory()));
         RecordedRequest second = a.lastRequest("/target");
         assertEquals(AUTH, second.header("Authorization"));
         assertEquals(COOKIE, second.header("Cookie"));
@@ -121,7 +121,7 @@ class RedirectSecurityTest {
     @Test
     void keepCredentialsOnRedirectKeepsThemAcrossOrigins() throws Exception {
         a.always("/start", Responses.redirect(307, b.url("/target")));
-        success(manager.download(withSecrets(a.url("/start")).keepCredentialsOnRedirect(true).build()));
+        success(manager.download(withSecrets(a.url("/start")).keepCredentialsOnRedirect(true).build(), Destination.memory()));
         RecordedRequest second = b.lastRequest("/target");
         assertEquals(AUTH, second.header("Authorization"));
         assertEquals(COOKIE, second.header("Cookie"));
@@ -132,7 +132,7 @@ class RedirectSecurityTest {
     void urlUserinfoBecomesBasicAuthForTheFirstOriginOnly() throws Exception {
         a.always("/start", Responses.redirect(302, b.url("/target")));
         String url = "http://alice:pa%3Ass@127.0.0.1:" + a.port() + "/start";
-        DownloadResult r = success(manager.download(DownloadRequest.builder(url).build()));
+        var r = success(manager.download(DownloadRequest.builder(url).build(), Destination.memory()));
         String basic = "Basic " + Base64.getEncoder().encodeToString("alice:pa:ss".getBytes(StandardCharsets.UTF_8));
         assertEquals(basic, a.lastRequest("/start").header("Authorization"));
         RecordedRequest second = b.lastRequest("/target");
@@ -140,7 +140,7 @@ class RedirectSecurityTest {
         assertNull(r.finalUri().getUserInfo());
         // A redirect to a Location carrying its own userinfo sends no credentials either.
         a.always("/start2", Responses.redirect(302, "http://mallory:pw@127.0.0.1:" + b.port() + "/target"));
-        success(manager.download(DownloadRequest.builder(a.url("/start2")).build()));
+        success(manager.download(DownloadRequest.builder(a.url("/start2")).build(), Destination.memory()));
         assertEquals(base(), names(b.lastRequest("/target")), b.lastRequest("/target").rawHead());
     }
 
@@ -152,7 +152,7 @@ class RedirectSecurityTest {
                 "gopher://127.0.0.1:" + b.port() + "/", "javascript:alert(1)")) {
             a.always("/start", Responses.redirect(302, location));
             DownloadException e = failure(manager.download(DownloadRequest.builder(a.url("/start"))
-                    .destination(Destination.file(out)).build()));
+                    .build(), Destination.file(out)));
             assertEquals(Reason.POLICY, e.reason(), location + ": " + e);
             assertFalse(e.retryable());
         }
@@ -172,7 +172,7 @@ class RedirectSecurityTest {
                 ex.close();
             });
             Path out = dir.resolve("out.bin");
-            DownloadException e = failure(m.download(withSecrets(https.url("/start")).destination(Destination.file(out)).build()));
+            DownloadException e = failure(m.download(withSecrets(https.url("/start")).build(), Destination.file(out)));
             assertEquals(Reason.POLICY, e.reason(), e.toString());
             assertEquals(List.of(), b.requests(), "nothing went out in plain text");
             assertEquals(List.of(), listing(dir));
@@ -185,12 +185,12 @@ class RedirectSecurityTest {
                 .always("/r3", Responses.redirect(308, "/target"));
         Path out = dir.resolve("out.bin");
         DownloadException e = failure(manager.download(DownloadRequest.builder(a.url("/r1"))
-                .destination(Destination.file(out)).maxRedirects(2).build()));
+                .maxRedirects(2).build(), Destination.file(out)));
         assertEquals(Reason.POLICY, e.reason());
         assertEquals(List.of(), a.requests("/target"));
         assertEquals(List.of(), listing(dir));
-        DownloadResult r = success(manager.download(DownloadRequest.builder(a.url("/r1"))
-                .destination(Destination.file(out)).maxRedirects(3).build()));
+        var r = success(manager.download(DownloadRequest.builder(a.url("/r1"))
+                .maxRedirects(3).build(), Destination.file(out)));
         assertEquals(a.uri("/target"), r.finalUri());
         assertArrayEquals(body, Files.readAllBytes(out));
         assertEquals(List.of("out.bin"), listing(dir));
@@ -201,7 +201,7 @@ class RedirectSecurityTest {
         a.always("/x/y/start", Responses.redirect(302, "../z/next?q=1"));
         a.always("/x/z/next", Responses.redirect(302, "last"));
         a.always("/x/z/last", Responses.redirect(302, "//127.0.0.1:" + b.port() + "/target"));
-        DownloadResult r = success(manager.download(DownloadRequest.builder(a.url("/x/y/start")).build()));
+        var r = success(manager.download(DownloadRequest.builder(a.url("/x/y/start")).build(), Destination.memory()));
         assertArrayEquals(body, r.body());
         assertEquals(b.uri("/target"), r.finalUri());
         assertEquals("/x/z/next?q=1", a.lastRequest("/x/z/next").target());
@@ -214,7 +214,7 @@ class RedirectSecurityTest {
         b.handle("/file", serve);
         a.always("/start", Responses.redirect(302, b.url("/file")));
         Path out = dir.resolve("out.bin");
-        DownloadResult r = success(manager.download(withSecrets(a.url("/start")).destination(Destination.file(out)).build()));
+        var r = success(manager.download(withSecrets(a.url("/start")).build(), Destination.file(out)));
         assertEquals(b.uri("/file"), r.finalUri());
         assertEquals(URI.create(a.url("/start")), r.uri());
         assertEquals(1, a.requests("/start").size(), "the retry does not go back to the first URL");

@@ -17,7 +17,8 @@ final class RetryLog implements DownloadListener {
     private final CountDownLatch first = new CountDownLatch(1);
 
     @Override
-    public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
+    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
+                        long resumeFrom) {
         retries.add(new Retry(cause.reason(), cause.statusCode(), nextAttempt, delay, resumeFrom, System.nanoTime()));
         first.countDown();
     }

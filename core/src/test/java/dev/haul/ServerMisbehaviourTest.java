@@ -99,7 +99,7 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
                 o.assertFailure(CANNOT_RESUME);
                 o.assertStreamed(prefix(body, CUT)); // the whole body was never appended
             } else {
-                DownloadResult r = o.assertBody(body); // restarted from 0, never appended
+                var r = o.assertBody(body); // restarted from 0, never appended
                 assertEquals(200, r.statusCode());
                 assertEquals(2, r.attempts());
             }
@@ -110,7 +110,7 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
     @Test
     void restartedBodyReportsItWasNotResumed() throws Exception {
         server.handle("/f", ServeBytes.of(body).ignoreRange(true).cutOnRequest(1, CUT, ServeBytes.Cut.FIN));
-        DownloadResult r = FILE.run(manager(retries(2)), get("/f"), out).assertBody(body);
+        var r = FILE.run(manager(retries(2)), get("/f"), out).assertBody(body);
 
         assertEquals(200, r.statusCode());
         assertEquals(0, r.resumedFrom(), "the last attempt's body started at byte 0");
@@ -188,7 +188,7 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
                 o.assertFailure(CANNOT_RESUME);
                 o.assertStreamed(prefix(body, CUT));
             } else {
-                DownloadResult r = o.assertBody(changed); // the new content exactly: no old prefix, no old tail
+                var r = o.assertBody(changed); // the new content exactly: no old prefix, no old tail
                 assertEquals(200, r.statusCode());
             }
         });
@@ -252,7 +252,7 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
             FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertFailure(NETWORK);
             assertPartHolds(body);
 
-            DownloadResult r = FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertBody(body);
+            var r = FILE.run(manager(RetryPolicy.NONE), get("/f"), out).assertBody(body);
             assertEquals(List.of("-|-", "bytes=" + SIZE + "-|" + serve.etag()), rangeHeaders("/f"));
             assertEquals(1, r.attempts());
         }));
@@ -450,7 +450,7 @@ class ServerMisbehaviourTest extends LoopbackFaultTest {
             RetryLog log = new RetryLog();
             Outcome o = mode.run(manager(retries(3)), get("/f").listener(log), out);
 
-            DownloadResult r = o.assertBody(body);
+            var r = o.assertBody(body);
             assertEquals(3, r.attempts());
             assertEquals(List.of(HTTP_TRANSIENT, HTTP_TRANSIENT), log.reasons());
             assertEquals(List.of(503, 503), log.retries().stream().map(RetryLog.Retry::statusCode).toList());

@@ -46,7 +46,8 @@ class TlsTest {
         final AtomicInteger retries = new AtomicInteger();
 
         @Override
-        public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
+        public void onRetry(Download<?> d, DownloadException cause, int nextAttempt, Duration delay,
+                            long resumeFrom) {
             retries.incrementAndGet();
         }
     }
@@ -64,7 +65,7 @@ class TlsTest {
             RetryCount retries = new RetryCount();
             Path out = dir.resolve("out.bin");
             DownloadException e = failure(m.download(DownloadRequest.builder(https.url("/f"))
-                    .destination(Destination.file(out)).listener(retries).build()));
+                    .listener(retries).build(), Destination.file(out)));
             assertEquals(Reason.TLS, e.reason(), e.toString());
             assertFalse(e.retryable());
             assertEquals(0, retries.retries.get());
@@ -78,12 +79,12 @@ class TlsTest {
         try (TlsFixture https = new TlsFixture(TlsFixture.serverContext(good)).serve("/f", body)) {
             try (DownloadManager m = fastManager().insecure(true).build()) {
                 Path out = dir.resolve("insecure.bin");
-                success(m.download(DownloadRequest.builder(https.url("/f")).destination(Destination.file(out)).build()));
+                success(m.download(DownloadRequest.builder(https.url("/f")).build(), Destination.file(out)));
                 assertArrayEquals(body, Files.readAllBytes(out));
             }
             try (DownloadManager m = fastManager().sslContext(TlsFixture.trusting(good)).build()) {
                 Path out = dir.resolve("trusted.bin");
-                success(m.download(DownloadRequest.builder(https.url("/f")).destination(Destination.file(out)).build()));
+                success(m.download(DownloadRequest.builder(https.url("/f")).build(), Destination.file(out)));
                 assertArrayEquals(body, Files.readAllBytes(out));
             }
             assertEquals(List.of("insecure.bin", "trusted.bin"), listing(dir));
@@ -99,7 +100,7 @@ class TlsTest {
             RetryCount retries = new RetryCount();
             Path out = dir.resolve("out.bin");
             DownloadException e = failure(m.download(DownloadRequest.builder(https.url("/f"))
-                    .destination(Destination.file(out)).listener(retries).build()));
+                    .listener(retries).build(), Destination.file(out)));
             assertEquals(Reason.TLS, e.reason(), e.toString());
             assertEquals(0, retries.retries.get());
             assertEquals(List.of(), listing(dir));
@@ -129,7 +130,7 @@ class TlsTest {
             RetryCount retries = new RetryCount();
             Path out = dir.resolve("out.bin");
             DownloadException e = failure(m.download(DownloadRequest.builder("https://127.0.0.1:" + plain.getLocalPort() + "/f")
-                    .destination(Destination.file(out)).listener(retries).build()));
+                    .listener(retries).build(), Destination.file(out)));
             assertEquals(Reason.TLS, e.reason(), e.toString());
             assertEquals(0, retries.retries.get(), "a failed handshake is not retried");
             assertEquals(1, connections.get());

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -21,13 +23,17 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs the jobs of one command on one {@link DownloadManager}, at most {@code parallel} at a time
  * and in input order, so that a batch of many small files from one host reuses a few keep-alive
- * connections instead of opening one per file. Reports each job as it ends and can be
- * {@link #interrupt() interrupted} from a shutdown hook.
+ * connections instead of opening one per file. It is the manager's {@link DownloadListener}: it
+ * reports retries and each job as it ends, and can be {@link #interrupt interrupted} from a
+ * shutdown hook.
  */
-final class Batch implements ProgressRenderer.Board {
+final class Batch implements ProgressRenderer.Board, DownloadListener {
 
-    private final DownloadManager manager;
-    private final List<Job> jobs;
+    private DownloadManager manager;
+    private List<Job> jobs;
+    private final Map<Long, Job> byId = new ConcurrentHashMap<>();
+    /** The job whose download is being started on the run() thread; onQueued comes on that thread. */
+    private Job starting;
     private final Semaphore window;
     private final ProgressRenderer out;
     private final Object lock = new Object();
@@ -37,15 +43,23 @@ final class Batch implements ProgressRenderer.Board {
     private volatile boolean interrupted;
     private volatile boolean finished;
 
-    Batch(DownloadManager manager, List<Job> jobs, int parallel, ProgressRenderer out) {
-        this.manager = manager;
+    Batch(List<Job> jobs, int parallel, ProgressRenderer out) {
         this.jobs = List.copyOf(jobs);
         this.window = new Semaphore(parallel);
         this.out = out;
     }
 
-    /** Runs every job and returns the exit code: 0, or that of the first failed job in input order. */
-    ExitCode run() {
+    /** Sets the jobs, when they could only be made once the manager's listener existed. */
+    void add(List<Job> more) {
+        this.jobs = List.copyOf(more);
+    }
+
+    /**
+     * Runs every job on {@code manager}, which must have this batch as its listener, and returns the
+     * exit code: 0, or that of the first failed job in input order.
+     */
+    ExitCode run(DownloadManager manager) {
+        this.manager = manager;
         long start = System.nanoTime();
         out.start(this);
         try {
@@ -146,26 +160,79 @@ final class Batch implements ProgressRenderer.Board {
     private boolean start(Job job) {
         DownloadRequest request;
         try {
-            request = job.request.listener(listener(job)).build();
+            request = job.request.build();
         } catch (IllegalArgumentException e) {
             fail(job, new Job.Failure(ExitCode.USAGE, job.url(), e.getMessage()));
             return false;
         }
-        Download download;
         synchronized (lock) {
             if (interrupted) {
                 return false;
             }
             job.startNanos = System.nanoTime();
-            download = manager.download(request);
-            job.download = download;
             active.add(job);
         }
-        download.result().whenComplete((result, failure) -> end(job, result, failure));
+        starting = job;
+        try {
+            job.download = manager.download(request, job.destination);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            synchronized (lock) {
+                active.remove(job);
+            }
+            fail(job, new Job.Failure(ExitCode.USAGE, job.url(), e.getMessage()));
+            return false;
+        } finally {
+            starting = null;
+        }
         return true;
     }
 
-    private void end(Job job, DownloadResult result, Throwable failure) {
+    // ------------------------------------------------------------------ DownloadListener
+
+    @Override
+    public void onQueued(Download<?> download) {
+        Job job = starting; // called on the run() thread, inside manager.download()
+        if (job != null) {
+            job.download = download;
+            byId.put(download.id(), job);
+        }
+    }
+
+    @Override
+    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
+                        long resumeFrom) {
+        Job job = byId.get(download.id());
+        if (job == null) {
+            return;
+        }
+        String line = "retry " + job.label
+                + (resumeFrom > 0
+                    ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
+                    : " from the start")
+                + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
+        job.retries.add(line);
+        out.info(line);
+    }
+
+    @Override
+    public void onSucceeded(Download<?> download, DownloadResult<?> result) {
+        end(byId.get(download.id()), result, null);
+    }
+
+    @Override
+    public void onFailed(Download<?> download, Throwable failure) {
+        end(byId.get(download.id()), null, failure);
+    }
+
+    @Override
+    public void onCancelled(Download<?> download) {
+        end(byId.get(download.id()), null, new CancellationException("cancelled"));
+    }
+
+    private void end(Job job, DownloadResult<?> result, Throwable failure) {
+        if (job == null) {
+            return;
+        }
         synchronized (lock) {
             active.remove(job);
         }
@@ -201,25 +268,13 @@ final class Batch implements ProgressRenderer.Board {
         out.error(f.line());
     }
 
-    private DownloadListener listener(Job job) {
-        return new DownloadListener() {
-            @Override
-            public void onRetry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) {
-                String line = "retry " + job.label
-                        + (resumeFrom > 0
-                            ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
-                            : " from the start")
-                        + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
-                job.retries.add(line);
-                out.info(line);
-            }
-        };
-    }
-
-    private static String savedLine(Job job, DownloadResult r) {
+    private static String savedLine(Job job, DownloadResult<?> r) {
         double seconds = Math.max(1e-3, r.elapsed().toNanos() / 1e9);
-        StringBuilder s = new StringBuilder(job.target == null ? "wrote " + Units.bytes(r.size()) + " to stdout"
-                : "saved " + job.shown + " (" + Units.bytes(r.size()) + ")");
+        String shown = job.namedIn != null && r.body() instanceof Path p
+                ? String.valueOf(job.namedIn.resolve(p.getFileName())) : job.shown;
+        StringBuilder s = new StringBuilder(job.target == null && job.namedIn == null
+                ? "wrote " + Units.bytes(r.size()) + " to stdout"
+                : "saved " + shown + " (" + Units.bytes(r.size()) + ")");
         s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ").append(Units.rate(r.size() / seconds));
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
@@ -229,7 +284,7 @@ final class Batch implements ProgressRenderer.Board {
         if (r.attempts() > 1 && r.resumedFrom() == 0) {
             s.append(", ").append(r.attempts()).append(" attempts");
         }
-        if (r.sha256() != null && hasExpectedSha(job)) {
+        if (r.sha256().isPresent() && hasExpectedSha(job)) {
             s.append(", SHA-256 verified");
         }
         return s.toString();

@@ -71,29 +71,31 @@ final class DemoCommand implements Callable<Integer> {
         ProgressRenderer out = new ProgressRenderer(
                 main.terminal.tty() ? ProgressRenderer.Mode.BARS : ProgressRenderer.Mode.LINES,
                 main.stderr, main.terminal.columns(), main.terminal.tty() ? null : Duration.ofSeconds(1));
+        List<Job> jobs = new ArrayList<>();
+        Batch batch = new Batch(jobs, 4, out);
         try (DemoServer server = new DemoServer(served);
-             DownloadManager manager = DownloadManager.builder()
+             DownloadManager manager = DownloadManager.builder().listener(batch)
                      .maxConcurrentDownloads(4).maxConnectionsPerHost(4).build()) {
             say("Haul demo: a web server in this process (127.0.0.1:" + server.port() + ", no internet needed)");
             say("serves " + served.size() + " files; Haul downloads them 4 at a time into " + target + ".");
             say("The server cuts " + VIDEO + " midway; " + ISO + " must match its SHA-256.");
             say("");
 
-            List<Job> jobs = new ArrayList<>();
             for (DemoServer.Served f : served) {
                 Path file = target.resolve(f.name());
                 DownloadRequest.Builder request = DownloadRequest.builder(server.url(f.name()))
-                        .destination(Destination.file(file))
                         .retryPolicy(RetryPolicy.ofRetries(3)
                                 .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)))
                         .stallTimeout(Duration.ofSeconds(5));
                 if (f.name().equals(ISO)) {
                     request.expectedSha256(isoSha);
                 }
-                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, f.name(), request));
+                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, f.name(), request,
+                        Destination.file(file)));
             }
             long start = System.nanoTime();
-            ExitCode code = main.runInterruptibly(new Batch(manager, jobs, 4, out));
+            batch.add(jobs);
+            ExitCode code = main.runInterruptibly(batch, manager);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             if (code == ExitCode.INTERRUPTED) {
                 return code.code;
@@ -107,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
         say("");
         say("What happened (" + Units.elapsed(took) + "):");
         for (Job job : jobs) {
-            DownloadResult r = job.result;
+            DownloadResult<?> r = job.result;
             String what;
             if (r == null) {
                 what = "FAILED: " + (job.failure == null ? "?" : job.failure.reason());
@@ -115,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
                 what = "cut at " + Units.bytes(r.resumedFrom()) + ", resumed (Range: bytes=" + r.resumedFrom()
                         + "-, " + r.statusCode() + ")";
             } else if (job.label.equals(ISO)) {
-                what = "SHA-256 " + (r.sha256() != null ? r.sha256() : isoSha).substring(0, 12) + "… verified";
+                what = "SHA-256 " + r.sha256().orElse(isoSha).substring(0, 12) + "… verified";
             } else {
                 what = "downloaded";
             }

@@ -36,6 +36,7 @@ enum ExitCode {
             case HTTP_TRANSIENT:
                 return HTTP;
             case CONNECT:
+            case PROXY:
             case NETWORK:
             case TIMEOUT:
             case STALLED:
@@ -53,8 +54,6 @@ enum ExitCode {
             case TLS:
             case POLICY:
                 return SECURITY;
-            case CANCELLED:
-                return CANCELLED;
             default:
                 return OTHER;
         }

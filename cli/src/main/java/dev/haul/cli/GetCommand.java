@@ -67,6 +67,13 @@ final class GetCommand implements Callable<Integer> {
                     + "file is never overwritten: NAME.1, NAME.2, ... are used instead. Default: the current directory.")
     Path dir;
 
+    @Option(names = {"-J", "--content-disposition"},
+            description = "Name each file as the server suggests in Content-Disposition (RFC 6266, "
+                    + "filename* before filename), else after the last URL segment once redirects are "
+                    + "followed. The name is made safe and stays inside DIR; a file of that name is "
+                    + "replaced, atomically and only by a complete body. Not with -o or -c.")
+    boolean contentDisposition;
+
     @Option(names = {"-i", "--input"}, paramLabel = "LIST",
             description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines starting with # are skipped.")
     String input;
@@ -151,7 +158,9 @@ final class GetCommand implements Callable<Integer> {
             jobs.add(job(url, headerMap, directory, taken, out));
         }
 
+        Batch batch = new Batch(jobs, parallel, out);
         DownloadManager.Builder mb = DownloadManager.builder()
+                .listener(batch)
                 .maxConcurrentDownloads(parallel)
                 .maxConnectionsPerHost(parallel)
                 .insecure(insecure)
@@ -159,10 +168,10 @@ final class GetCommand implements Callable<Integer> {
         if (connectTimeout != null) {
             mb.connectTimeout(seconds(connectTimeout, "--connect-timeout"));
         }
-        // The --insecure warning above already said what the library would log when the session starts.
-        LibraryWarnings warnings = new LibraryWarnings(out, m -> insecure && m.contains("TLS verification"));
+        // The --insecure warning above already said what the library logs when the session starts.
+        LibraryWarnings warnings = new LibraryWarnings(out, insecure ? Set.of("dev.haul.tls") : Set.of());
         try (DownloadManager manager = mb.build()) {
-            return main.runInterruptibly(new Batch(manager, jobs, parallel, out)).code;
+            return main.runInterruptibly(batch, manager).code;
         } finally {
             warnings.close();
         }
@@ -183,6 +192,12 @@ final class GetCommand implements Callable<Integer> {
         }
         if (sha256 != null && !sha256.strip().matches("[0-9a-fA-F]{64}")) {
             throw usage("--sha256 wants 64 hex digits, got '" + sha256 + "'");
+        }
+        if (contentDisposition && output != null) {
+            throw usage("-J names the files from the server; use -d DIR instead of -o");
+        }
+        if (contentDisposition && continueExisting) {
+            throw usage("-J and -c cannot be combined: the name is not known before the response");
         }
         if ("-".equals(output) && continueExisting) {
             throw usage("-c cannot continue stdout");
@@ -238,15 +253,17 @@ final class GetCommand implements Callable<Integer> {
         request.continueExisting(continueExisting);
 
         if ("-".equals(output)) {
-            request.destination(Destination.stream(main.stdout::write));
-            return Job.of(url, uri, FileNames.fromUrl(uri), null, "stdout", request);
+            return Job.of(url, uri, FileNames.fromUrl(uri), null, "stdout", request,
+                    Destination.stream(main.stdout::write));
         }
         if (output != null) {
             Path file = Path.of(output);
-            request.destination(Destination.file(file));
-            return Job.of(url, uri, String.valueOf(file.getFileName()), file, output, request);
+            return Job.of(url, uri, String.valueOf(file.getFileName()), file, output, request, Destination.file(file));
         }
         String name = FileNames.fromUrl(uri);
+        if (contentDisposition) {
+            return Job.named(url, uri, name, directory, request);
+        }
         Path file;
         if (continueExisting && !taken.contains(FileNames.inside(directory, name))) {
             file = FileNames.inside(directory, name);        // -c: the existing file is the one to continue
@@ -264,8 +281,7 @@ final class GetCommand implements Callable<Integer> {
             out.error("haul: note: " + directory.resolve(name) + " is taken; saving " + Urls.redact(uri)
                     + " as " + shown);
         }
-        request.destination(Destination.file(file));
-        return Job.of(url, uri, file.getFileName().toString(), file, shown, request);
+        return Job.of(url, uri, file.getFileName().toString(), file, shown, request, Destination.file(file));
     }
 
     private List<String> readList(String list) throws IOException {

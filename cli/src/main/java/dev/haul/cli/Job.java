@@ -1,5 +1,6 @@
 package dev.haul.cli;
 
+import dev.haul.Destination;
 import dev.haul.Download;
 import dev.haul.DownloadRequest;
 import dev.haul.DownloadResult;
@@ -21,35 +22,47 @@ final class Job {
     final Path target;
     /** How the target is shown to the user: as typed for -o, relative to -d for derived names. */
     final String shown;
-    /** The request without its listener, or null when the job failed before it could start. */
+    /** The request, or null when the job failed before it could start. */
     final DownloadRequest.Builder request;
+    /** Where the bytes go, or null when the job failed before it could start. */
+    final Destination<?> destination;
     /** A failure found before starting (bad URL, no free name), else null. */
     final Failure early;
+    /** For -J: the directory the server's suggested name goes into; else null. */
+    final Path namedIn;
 
-    volatile Download download;
+    volatile Download<?> download;
     volatile long startNanos;
     final List<String> retries = new CopyOnWriteArrayList<>();
-    volatile DownloadResult result;
+    volatile DownloadResult<?> result;
     volatile Failure failure;
     final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private Job(String input, URI uri, String label, Path target, String shown,
-                DownloadRequest.Builder request, Failure early) {
+                DownloadRequest.Builder request, Destination<?> destination, Failure early, Path namedIn) {
         this.input = input;
         this.uri = uri;
         this.label = label;
         this.target = target;
         this.shown = shown;
         this.request = request;
+        this.destination = destination;
         this.early = early;
+        this.namedIn = namedIn;
     }
 
-    static Job of(String input, URI uri, String label, Path target, String shown, DownloadRequest.Builder request) {
-        return new Job(input, uri, label, target, shown, request, null);
+    static Job of(String input, URI uri, String label, Path target, String shown, DownloadRequest.Builder request,
+                  Destination<?> destination) {
+        return new Job(input, uri, label, target, shown, request, destination, null, null);
+    }
+
+    /** A job whose file the server names (-J), in {@code dir}. */
+    static Job named(String input, URI uri, String label, Path dir, DownloadRequest.Builder request) {
+        return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir), null, dir);
     }
 
     static Job failed(String input, URI uri, Failure early) {
-        return new Job(input, uri, input, null, null, null, early);
+        return new Job(input, uri, input, null, null, null, null, early, null);
     }
 
     /** The URL for messages: redacted. */

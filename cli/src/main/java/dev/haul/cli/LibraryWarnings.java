@@ -1,6 +1,6 @@
 package dev.haul.cli;
 
-import java.util.function.Predicate;
+import java.util.Set;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -17,15 +17,18 @@ final class LibraryWarnings implements AutoCloseable {
     private final Handler handler;
     private final boolean usedParentHandlers;
 
-    LibraryWarnings(ProgressRenderer out, Predicate<String> alreadySaid) {
+    /**
+     * @param muted the library's loggers whose warnings the CLI has already said in its own words
+     */
+    LibraryWarnings(ProgressRenderer out, Set<String> muted) {
         handler = new Handler() {
             @Override
             public void publish(LogRecord record) {
-                if (!isLoggable(record)) {
+                if (!isLoggable(record) || muted.contains(record.getLoggerName())) {
                     return;
                 }
                 String message = getFormatter() == null ? record.getMessage() : getFormatter().formatMessage(record);
-                if (message != null && !alreadySaid.test(message)) {
+                if (message != null) {
                     out.error("haul: warning: " + ProgressRenderer.oneLine(message));
                 }
             }

@@ -139,10 +139,10 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Runs a batch so that Ctrl-C can interrupt it. */
-    ExitCode runInterruptibly(Batch batch) {
+    ExitCode runInterruptibly(Batch batch, dev.haul.DownloadManager manager) {
         running = batch;
         try {
-            return batch.run();
+            return batch.run(manager);
         } finally {
             running = null;
         }

@@ -189,7 +189,7 @@ final class ProgressRenderer implements AutoCloseable {
         labelWidth = Math.min(labelWidth, Math.max(12, columns / 4));
         for (int i = 0; i < Math.min(active.size(), MAX_BARS); i++) {
             Job job = active.get(i);
-            Download d = job.download;
+            Download<?> d = job.download;
             if (d != null) {
                 lines.add(bar(job, d.progress(), labelWidth));
             }
@@ -229,7 +229,7 @@ final class ProgressRenderer implements AutoCloseable {
     private String overall(List<Job> active) {
         double speed = 0;
         for (Job job : active) {
-            Download d = job.download;
+            Download<?> d = job.download;
             if (d != null) {
                 speed += d.progress().bytesPerSecond();
             }
@@ -249,7 +249,7 @@ final class ProgressRenderer implements AutoCloseable {
         }
         List<Job> active = board.active();
         for (Job job : active) {
-            Download d = job.download;
+            Download<?> d = job.download;
             if (d != null) {
                 Progress p = d.progress();
                 lines.add(job.label + ": " + amounts(p)

@@ -386,4 +386,36 @@ class GetCommandTest {
         assertFalse(Files.exists(out), "no file after Ctrl-C");
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("interrupted"), err::toString);
     }
+
+    @Test
+    @Timeout(10)
+    void contentDispositionNamesTheFileInsideTheDirectory() throws IOException {
+        byte[] body = LoopbackServer.body(10_000);
+        server.route("/get", (ex, hit) -> {
+            ex.getResponseHeaders().add("Content-Disposition",
+                    "attachment; filename=\"../x.txt\"; filename*=UTF-8''report%202026.pdf");
+            LoopbackServer.serve(ex, body, -1);
+        });
+        Path out = Files.createDirectory(dir.resolve("out"));
+
+        CliRun run = CliRun.of("get", "-J", server.url("/get?id=7"), "-d", out.toString());
+
+        assertEquals(0, run.code(), run::toString);
+        assertArrayEquals(body, Files.readAllBytes(out.resolve("report 2026.pdf")));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("report 2026.pdf"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("out"), files.map(p -> p.getFileName().toString()).toList(), "nothing outside");
+        }
+        assertTrue(run.stderr().contains("saved " + out.resolve("report 2026.pdf")), run::toString);
+    }
+
+    @Test
+    @Timeout(10)
+    void contentDispositionWithOutputFileIsAUsageError() {
+        CliRun run = CliRun.of("get", "--content-disposition", server.url("/x"), "-o", dir.resolve("x").toString());
+        assertEquals(ExitCode.USAGE.code, run.code(), run::toString);
+        assertTrue(run.stderr().contains("-J"), run::toString);
+    }
 }

@@ -92,12 +92,13 @@ class ProgressRendererTest {
         List<Job> jobs = new ArrayList<>();
         for (String name : new String[] {"a.bin", "b.bin"}) {
             Path file = dir.resolve(name);
-            DownloadRequest.Builder request = DownloadRequest.builder(server.url("/" + name))
-                    .destination(Destination.file(file));
-            jobs.add(Job.of(server.url("/" + name), request.build().uri(), name, file, name, request));
+            DownloadRequest.Builder request = DownloadRequest.builder(server.url("/" + name));
+            jobs.add(Job.of(server.url("/" + name), request.build().uri(), name, file, name, request,
+                    Destination.file(file)));
         }
-        try (DownloadManager manager = DownloadManager.builder().build()) {
-            assertEquals(ExitCode.OK, new Batch(manager, jobs, 2, out).run());
+        Batch batch = new Batch(jobs, 2, out);
+        try (DownloadManager manager = DownloadManager.builder().listener(batch).build()) {
+            assertEquals(ExitCode.OK, batch.run(manager));
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }

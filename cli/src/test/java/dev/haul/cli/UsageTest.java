@@ -101,6 +101,6 @@ class UsageTest {
         assertEquals(ExitCode.INTEGRITY, ExitCode.of(dev.haul.DownloadException.Reason.INTEGRITY));
         assertEquals(ExitCode.LOCAL_IO, ExitCode.of(dev.haul.DownloadException.Reason.LOCAL_IO));
         assertEquals(ExitCode.SECURITY, ExitCode.of(dev.haul.DownloadException.Reason.TLS));
-        assertEquals(ExitCode.CANCELLED, ExitCode.of(dev.haul.DownloadException.Reason.CANCELLED));
+        assertEquals(ExitCode.NETWORK, ExitCode.of(dev.haul.DownloadException.Reason.PROXY));
     }
 }

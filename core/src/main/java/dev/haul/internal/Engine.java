@@ -1,45 +1,91 @@
 package dev.haul.internal;
 
-import dev.haul.DownloadRequest;
+import dev.haul.TimeSource;
+import dev.haul.internal.http.HttpTransport;
+import dev.haul.internal.http.ProxyRoute;
+import dev.haul.internal.http.TransportConfig;
+import dev.haul.internal.jdkhttp.JdkTransport;
+import dev.haul.internal.pipe.BufferPool;
+import dev.haul.internal.session.HostLimiter;
+import dev.haul.internal.session.Sessions;
+import dev.haul.internal.session.SystemTime;
+import dev.haul.internal.session.Threads;
+import dev.haul.internal.sink.FileOps;
+import dev.haul.internal.transfer.Transfer;
+import dev.haul.internal.transfer.TransferContext;
+import dev.haul.internal.transfer.TransferEvents;
+import dev.haul.internal.transfer.TransferSpec;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.URI;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
- * The machinery behind one {@code DownloadManager}: its session, its limits, one timer thread
- * for stall checks, backoff waits and idle release, and the set of running transfers.
+ * The machinery behind one {@code DownloadManager}: its threads, its clock, its session, its
+ * limits, and the set of running transfers. It owns every thread a download uses, and
+ * {@link #close()} ends them.
  */
-public final class Engine {
+public final class Engine implements TransferContext {
+    /** How long {@link #close()} waits for cancelled transfers to release their files. */
+    private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static final ThreadLocal<Engine> RUNNING_ON = new ThreadLocal<>();
+
     private final EngineConfig config;
-    private final ScheduledThreadPoolExecutor scheduler;
+    private final TimeSource time;
+    private final SystemTime ownTime;
+    private final Threads threads;
+    private final BufferPool buffers;
     private final Sessions sessions;
-    private final ConcurrencyLimiter limiter;
-    private final Set<Transfer> running = ConcurrentHashMap.newKeySet();
+    private final HostLimiter limiter;
+    private final Map<Transfer, Runnable> running = new ConcurrentHashMap<>();
+    private final Object idle = new Object();
     private volatile boolean closed;
 
     public Engine(EngineConfig config) {
         this.config = config;
-        this.scheduler = new ScheduledThreadPoolExecutor(1, Session.daemonThreads("haul-timer-"));
-        scheduler.setRemoveOnCancelPolicy(true);
-        scheduler.setKeepAliveTime(500, TimeUnit.MILLISECONDS);
-        scheduler.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
-        this.sessions = new Sessions(config, this::schedule);
-        this.limiter = new ConcurrencyLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
+        String prefix = "haul-" + IDS.incrementAndGet() + "-";
+        if (config.timeSource() != null) {
+            this.time = config.timeSource();
+            this.ownTime = null;
+        } else {
+            this.ownTime = new SystemTime(prefix + "timer-");
+            this.time = ownTime;
+        }
+        this.threads = new Threads(prefix);
+        this.buffers = new BufferPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+        this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(),
+                threads.transfers());
+        this.limiter = new HostLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
     }
 
-    public Transfer start(DownloadRequest request) {
+    /** A new transfer of this engine; {@link #start} starts it. */
+    public Transfer create(TransferSpec spec, TransferEvents events) {
+        return new Transfer(this, spec, events);
+    }
+
+    /**
+     * Registers and starts {@code t}.
+     *
+     * @param onClose cancels its future when the manager closes
+     * @throws IllegalStateException if the manager is closed
+     */
+    public void start(Transfer t, Runnable onClose) {
         if (closed) {
             throw new IllegalStateException("this DownloadManager is closed");
         }
-        Transfer t = new Transfer(this, request);
-        running.add(t);
+        running.put(t, onClose);
         t.start();
-        return t;
+        if (closed) {
+            onClose.run(); // closed while starting: close() may have missed it
+        }
     }
 
     public boolean sessionActive() {
@@ -50,42 +96,141 @@ public final class Engine {
         return sessions.releaseNow();
     }
 
-    /** Cancels every transfer, releases the session and stops the timer thread. */
+    /** Whether transfers run on virtual threads. */
+    public boolean virtualThreads() {
+        return threads.virtual();
+    }
+
+    /**
+     * Cancels every transfer, waits a little for them to release their files (not when called from
+     * a transfer's own thread), releases the session and ends the manager's threads.
+     */
     public void close() {
         closed = true;
-        for (Transfer t : List.copyOf(running)) {
-            t.result().cancel(true);
+        for (Runnable cancel : List.copyOf(running.values())) {
+            cancel.run();
+        }
+        if (RUNNING_ON.get() != this) {
+            long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+            synchronized (idle) {
+                long left;
+                while (!running.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        idle.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
         }
         sessions.releaseNow();
-        scheduler.shutdownNow(); // pending waits belong to the transfers just cancelled
-    }
-
-    /** Runs {@code task} after {@code delayNanos}; null once the manager is closed. */
-    ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        try {
-            return scheduler.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            return null; // closed: whatever wanted the timer has been cancelled
+        threads.shutdown();
+        if (ownTime != null) {
+            ownTime.shutdown(); // pending waits belong to the transfers just cancelled
         }
     }
 
-    boolean closed() {
-        return closed;
+    private HttpTransport newTransport() {
+        TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(), config.insecure(),
+                routes(config.proxy()), config.authenticator());
+        return new JdkTransport(tc, config.httpVersion(), config.threads());
     }
 
-    EngineConfig config() {
-        return config;
+    /** The route of each URI from the caller's proxy selector. */
+    static Function<URI, ProxyRoute> routes(ProxySelector selector) {
+        if (selector == null) {
+            return uri -> ProxyRoute.DIRECT;
+        }
+        return uri -> {
+            List<Proxy> proxies = selector.select(uri);
+            Proxy p = proxies == null || proxies.isEmpty() ? Proxy.NO_PROXY : proxies.get(0);
+            if (p.type() == Proxy.Type.DIRECT || !(p.address() instanceof InetSocketAddress a)) {
+                return ProxyRoute.DIRECT;
+            }
+            String host = a.getHostString();
+            if (p.type() == Proxy.Type.HTTP) {
+                return new ProxyRoute.Http(host, a.getPort(), null);
+            }
+            // An unresolved address asks the proxy to resolve the name (socks5h); a resolved one does not.
+            return new ProxyRoute.Socks5(host, a.getPort(), a.isUnresolved(), null);
+        };
     }
 
-    Sessions sessions() {
-        return sessions;
+    // ---------------------------------------------------------------- TransferContext
+
+    @Override
+    public TimeSource time() {
+        return time;
     }
 
-    ConcurrencyLimiter limiter() {
+    @Override
+    public Executor transfers() {
+        Executor e = threads.transfers();
+        return task -> e.execute(() -> {
+            RUNNING_ON.set(this);
+            try {
+                task.run();
+            } finally {
+                RUNNING_ON.remove();
+            }
+        });
+    }
+
+    @Override
+    public Executor hashing() {
+        return threads.hashing();
+    }
+
+    @Override
+    public Executor flushing() {
+        return threads.flushing();
+    }
+
+    @Override
+    public BufferPool buffers() {
+        return buffers;
+    }
+
+    @Override
+    public HostLimiter limiter() {
         return limiter;
     }
 
-    void finished(Transfer t) {
-        running.remove(t);
+    @Override
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    @Override
+    public FileOps fileOps() {
+        return config.fileOps();
+    }
+
+    @Override
+    public boolean fsync() {
+        return config.fsync();
+    }
+
+    @Override
+    public String userAgent() {
+        return config.userAgent();
+    }
+
+    @Override
+    public boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public void finished(Transfer transfer) {
+        running.remove(transfer);
+        synchronized (idle) {
+            idle.notifyAll();
+        }
+    }
+
+    public EngineConfig config() {
+        return config;
     }
 }

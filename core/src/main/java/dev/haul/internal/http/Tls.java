@@ -10,7 +10,16 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /** The TLS context a transport uses: the caller's, an insecure one on request, or the lazy default. */
 public final class Tls {
+    /** The logger of the warning that verification is off, so a caller that warned already can mute it. */
+    public static final String LOGGER = "dev.haul.tls";
+
     private Tls() {
+    }
+
+    /** Logs, once per transport, that TLS verification is off. */
+    public static void warnInsecure() {
+        System.getLogger(LOGGER).log(System.Logger.Level.WARNING,
+                "TLS verification is OFF: certificates and host names are not checked");
     }
 
     /** The context for {@code config}: never null. */

@@ -1,6 +1,7 @@
 package dev.haul.bench.haul;
 
 import dev.haul.Destination;
+import dev.haul.Download;
 import dev.haul.DownloadListener;
 import dev.haul.DownloadManager;
 import dev.haul.DownloadRequest;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -62,42 +64,32 @@ public final class HaulContenders {
         Path out = Path.of(a.getOrDefault("out", System.getProperty("java.io.tmpdir")));
         long memoryCap = Long.parseLong(a.get("bytes")) + 1024 * 1024;
         return switch (name) {
-            case "haul-stream" -> new HaulContender(manager, null, uri -> {
-                long[] count = new long[1];
-                return builder(uri).destination(Destination.stream(chunk -> count[0] += chunk.length));
-            });
+            case "haul-stream" -> new HaulContender(manager, null, HaulContenders::builder, counting());
             case "haul-memory" -> new HaulContender(manager, null,
-                    uri -> builder(uri).destination(Destination.memory()).maxMemoryBytes(memoryCap));
+                    uri -> builder(uri).maxMemoryBytes(memoryCap), Destination::memory);
             case "haul-progress" -> new HaulContender(manager, null, uri -> builder(uri)
-                    .destination(Destination.memory()).maxMemoryBytes(memoryCap).listener(countingListener()));
-            case "haul-stream-progress" -> new HaulContender(manager, null, uri -> {
-                long[] count = new long[1];
-                return builder(uri).destination(Destination.stream(chunk -> count[0] += chunk.length))
-                        .listener(countingListener());
-            });
+                    .maxMemoryBytes(memoryCap).listener(countingListener()), Destination::memory);
+            case "haul-stream-progress" -> new HaulContender(manager, null,
+                    uri -> builder(uri).listener(countingListener()), counting());
             case "haul-sha256" -> {
                 String sha = a.get("sha256");
                 if (sha == null) {
                     throw new IllegalArgumentException("haul-sha256 needs sha256=");
                 }
-                yield new HaulContender(manager, null, uri -> builder(uri).destination(Destination.memory())
-                        .maxMemoryBytes(memoryCap).expectedSha256(sha));
+                yield new HaulContender(manager, null, uri -> builder(uri)
+                        .maxMemoryBytes(memoryCap).expectedSha256(sha), Destination::memory);
             }
             case "haul-stream-sha256" -> {
                 String sha = a.get("sha256");
-                yield new HaulContender(manager, null, uri -> {
-                    long[] count = new long[1];
-                    return builder(uri).destination(Destination.stream(chunk -> count[0] += chunk.length))
-                            .expectedSha256(sha);
-                });
+                yield new HaulContender(manager, null, uri -> builder(uri).expectedSha256(sha), counting());
             }
             case "haul-file" -> {
                 Path target = out.resolve("haul-file.bin");
-                yield new HaulContender(manager, target, uri -> builder(uri).destination(Destination.file(target)));
+                yield new HaulContender(manager, target, HaulContenders::builder, () -> Destination.file(target));
             }
             case "haul-file-nofsync" -> { // the .part, lock and rename without the durability
                 Path target = out.resolve("haul-file-nofsync.bin");
-                yield new HaulContender(manager, target, uri -> builder(uri).destination(Destination.file(target)));
+                yield new HaulContender(manager, target, HaulContenders::builder, () -> Destination.file(target));
             }
             case "haul-stream-file", "haul-stream-file-fsync" -> {
                 Path target = out.resolve(name + ".bin");
@@ -108,12 +100,20 @@ public final class HaulContenders {
         };
     }
 
+    /** A stream destination that counts the bytes, as the cheapest consumer would. */
+    private static Supplier<Destination<?>> counting() {
+        return () -> {
+            long[] count = new long[1];
+            return Destination.stream(chunk -> count[0] += chunk.length);
+        };
+    }
+
     /** A progress listener that reads the event, as a progress bar would, and counts it. */
     private static DownloadListener countingListener() {
         long[] calls = new long[1];
         return new DownloadListener() {
             @Override
-            public void onProgress(Progress progress) {
+            public void onProgress(Download<?> download, Progress progress) {
                 calls[0] += progress.bytesDone() > 0 ? 1 : 0;
             }
         };
@@ -128,17 +128,20 @@ public final class HaulContenders {
         private final DownloadManager manager;
         private final Path file;
         private final Function<URI, DownloadRequest.Builder> request;
+        private final Supplier<Destination<?>> destination;
 
-        HaulContender(DownloadManager manager, Path file, Function<URI, DownloadRequest.Builder> request) {
+        HaulContender(DownloadManager manager, Path file, Function<URI, DownloadRequest.Builder> request,
+                      Supplier<Destination<?>> destination) {
             this.manager = manager;
             this.file = file;
             this.request = request;
+            this.destination = destination;
         }
 
         @Override
         public long fetch(URI uri) {
-            DownloadResult r = manager.download(request.apply(uri).build()).result().join();
-            return r.body() != null ? r.body().length : r.size();
+            DownloadResult<?> r = manager.download(request.apply(uri).build(), destination.get()).result().join();
+            return r.body() instanceof byte[] b ? b.length : r.size();
         }
 
         @Override
@@ -167,7 +170,7 @@ public final class HaulContenders {
         @Override
         public long fetch(URI uri) throws Exception {
             try (FileOutputStream out = new FileOutputStream(target.toFile())) {
-                manager.download(builder(uri).destination(Destination.stream(out::write)).build()).result().join();
+                manager.download(builder(uri).build(), Destination.stream(out::write)).result().join();
                 if (fsync) {
                     out.getFD().sync();
                 }
@@ -195,16 +198,17 @@ public final class HaulContenders {
             @Override
             public CompletableFuture<Long> start(URI uri, Runnable onFirstBytes) {
                 AtomicBoolean first = new AtomicBoolean();
-                DownloadRequest.Builder b = builder(uri).destination(Destination.stream(chunk -> {
-                    if (chunk.length > 0 && first.compareAndSet(false, true)) {
-                        onFirstBytes.run();
-                    }
-                }));
+                DownloadRequest.Builder b = builder(uri);
                 if (sha != null) {
                     b.expectedSha256(sha);
                 }
-                return manager.download(b.build()).result().thenApply(r -> {
-                    if (sha != null && !sha.equalsIgnoreCase(r.sha256())) {
+                Destination<Void> counting = Destination.stream(chunk -> {
+                    if (chunk.length > 0 && first.compareAndSet(false, true)) {
+                        onFirstBytes.run();
+                    }
+                });
+                return manager.download(b.build(), counting).result().thenApply(r -> {
+                    if (sha != null && !sha.equalsIgnoreCase(r.sha256().orElse(""))) {
                         throw new IllegalStateException("sha256 " + r.sha256() + " != " + sha);
                     }
                     return r.size();

@@ -1,0 +1,829 @@
+package dev.haul.internal.transfer;
+
+import dev.haul.DownloadException;
+import dev.haul.DownloadException.Reason;
+import dev.haul.TimeSource;
+import dev.haul.internal.Redaction;
+import dev.haul.internal.http.Exchange;
+import dev.haul.internal.http.ExchangeRequest;
+import dev.haul.internal.http.ResponseHead;
+import dev.haul.internal.name.ContentDisposition;
+import dev.haul.internal.name.FileNames;
+import dev.haul.internal.pipe.BodySource;
+import dev.haul.internal.pipe.BodyTarget;
+import dev.haul.internal.pipe.Checksum;
+import dev.haul.internal.pipe.Pipe;
+import dev.haul.internal.pipe.Stages;
+import dev.haul.internal.resume.RangeSpec;
+import dev.haul.internal.resume.Validators;
+import dev.haul.internal.retry.Failures;
+import dev.haul.internal.retry.RetryRules;
+import dev.haul.internal.session.Sessions;
+import dev.haul.internal.sink.FileSink;
+import dev.haul.internal.sink.MemorySink;
+import dev.haul.internal.sink.Sink;
+import dev.haul.internal.sink.StreamSink;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One download from start to finish: admission, attempts, redirects, resume, retries, and the
+ * commit of the verified body.
+ *
+ * <h2>States</h2>
+ * <pre>
+ *   QUEUED ──admitted──▶ STARTING ──▶ REQUESTING ──head──▶ RECEIVING ──body complete──▶ COMMITTING ──▶ SUCCEEDED
+ *                                        ▲   │ redirect         │ attempt failed
+ *                                        │   └────────◀─────────┤
+ *                                        └──── BACKING_OFF ◀────┘ (retry after a delay)
+ *   any state before COMMITTING ──stop──▶ STOPPED (cancelled, or the future's timeout / the deadline)
+ *   any state before SUCCEEDED ──failure──▶ FAILED
+ * </pre>
+ * A transfer holds no thread while QUEUED or BACKING_OFF: admission and the retry timer resume it
+ * on the manager's transfer executor. Otherwise exactly one thread runs it, blocking in the
+ * socket and the sink; that thread alone touches the download's state. Other threads only
+ * {@link #stop stop} it, which aborts the exchange in flight and is refused once the commit began,
+ * so the outcome and the disk always agree.
+ *
+ * <h2>An attempt</h2>
+ * Each attempt sends one GET ({@link RequestFactory}) for the current URL. When the transfer holds
+ * N bytes of the body it asks for {@code Range: bytes=N-} with {@code If-Range}; the response head
+ * goes to {@link ResponseCheck}, which decides, before a body byte is stored, whether the response
+ * continues what is held, starts over, redirects ({@link Redirects}), fails or is refused. A body
+ * to store flows through the copy loop ({@link Pipe}) with its stages: the {@link StallWatch}'s
+ * activity, the length guard, SHA-256, progress. Each decision returns an {@link Outcome}; only
+ * this class acts on it.
+ *
+ * <h2>After an attempt</h2>
+ * A failure goes to {@link RetryRules}: give up, or retry after a delay (starting over when held
+ * bytes cannot be vouched for). On success the length and digest are checked, the final progress
+ * event runs, and the sink commits: for files, the {@code .part} is forced to disk and renamed onto
+ * the destination.
+ *
+ * <p>User code (listeners, callbacks) runs on the transfer's thread and never under a lock; when
+ * it throws, the download ends with {@link Reason#CALLBACK_FAILED}, releasing everything.
+ */
+public final class Transfer {
+
+    /** The states of a download; see the class comment. */
+    public enum State { QUEUED, STARTING, REQUESTING, RECEIVING, BACKING_OFF, COMMITTING, SUCCEEDED, FAILED, STOPPED }
+
+    /** Redirect and error bodies are read up to this much (to keep the connection), then dropped. */
+    private static final int DRAIN_LIMIT = 64 * 1024;
+
+    private final TransferContext ctx;
+    private final TransferSpec spec;
+    private final TransferEvents events;
+    private final String url;
+    private final TimeSource time;
+    private final ProgressTracker progress;
+    private final long startNanos;
+    private final String opaqueRange;
+    private final RangeSpec callerRange;
+    private final Object lock = new Object();
+
+    // Guarded by lock.
+    private State state = State.QUEUED;
+    /** Why the transfer was stopped from outside, or null. */
+    private Throwable stopReason;
+    /** A thread is inside {@link #run()}. */
+    private boolean running;
+    /** The terminal event has been sent (or is being sent). */
+    private boolean ended;
+    private Exchange exchange;
+    private TimeSource.Cancellable wake;
+    private TimeSource.Cancellable deadlineTask;
+    private CompletableFuture<Runnable> admission;
+    private Runnable permit;
+    private Sessions.Session session;
+
+    // Owned by the thread running the transfer.
+    /** The destination is open (for a directory: the name is not chosen yet). */
+    private boolean opened;
+    private Cursor cursor;
+    private Sink sink;
+    private Checksum checksum;
+    private ByteBuffer buffer;
+    private long rangeStart;
+    private long rangeEnd;
+    private long received;
+    private Validators validators = Validators.NONE;
+    private int attempts;
+    private int retriesUsed;
+    /** The furthest body offset any attempt reached: the budget renews only past it. */
+    private long furthest;
+    /** Bytes already held when the response that completed the body began. */
+    private long resumedFrom;
+    private ResponseHead lastHead;
+    private URI lastUri;
+
+    /** What an attempt came to. */
+    private sealed interface Outcome {
+    }
+
+    /** The body is complete. */
+    private record Completed() implements Outcome {
+    }
+
+    /** A redirect to {@code location}. */
+    private record Redirected(URI location) implements Outcome {
+    }
+
+    /** The attempt failed; {@code bodyBytes} arrived before it did. */
+    private record Failed(DownloadException failure, Duration retryAfter, long bodyBytes) implements Outcome {
+    }
+
+    /** A 416 to a resume: the held bytes must go, and the body is fetched again from byte 0. */
+    private record RangeRefused() implements Outcome {
+    }
+
+    /** The response named a file whose part from an earlier run can be continued: ask again, ranged. */
+    private record Reopened() implements Outcome {
+    }
+
+    /** Thrown inside the transfer's thread when a stop was requested: unwinds to {@link #run()}. */
+    private static final class Stopped extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    public Transfer(TransferContext ctx, TransferSpec spec, TransferEvents events) {
+        this.ctx = ctx;
+        this.spec = spec;
+        this.events = events;
+        this.time = ctx.time();
+        this.url = Redaction.redact(spec.uri());
+        this.callerRange = RangeSpec.parse(spec.range());
+        this.opaqueRange = spec.range() != null && callerRange == null ? spec.range() : null;
+        this.rangeStart = callerRange == null ? 0 : callerRange.first();
+        this.rangeEnd = callerRange == null ? -1 : callerRange.last();
+        this.progress = new ProgressTracker(time, events, spec.wantsPercent(),
+                spec.totalSizeHint() >= 0 ? spec.totalSizeHint() : spec.expectedSize());
+        this.startNanos = time.nanoTime();
+        this.cursor = new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent()), 0);
+    }
+
+    /** A snapshot of the progress now. */
+    public TransferEvents.Snapshot progress() {
+        return progress.snapshot();
+    }
+
+    /** The state now. */
+    public State state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Queues the download: it starts once the manager's limits admit it. Runs on the caller's thread. */
+    public void start() {
+        try {
+            events.queued();
+        } catch (DownloadException e) {
+            end(State.FAILED, e);
+            return;
+        }
+        if (spec.deadline() != null) {
+            TimeSource.Cancellable task = time.schedule(() -> stop(new DownloadException(Reason.DEADLINE, url,
+                    "deadline of " + spec.deadline() + " passed")), spec.deadline().toNanos());
+            synchronized (lock) {
+                deadlineTask = task;
+            }
+        }
+        CompletableFuture<Runnable> admitted = ctx.limiter().acquire(Cursor.origin(spec.uri()));
+        synchronized (lock) {
+            admission = admitted;
+        }
+        admitted.thenAccept(this::admitted);
+    }
+
+    /** A place under the limits is ours: go, on a transfer thread. */
+    private void admitted(Runnable release) {
+        synchronized (lock) {
+            if (stopReason != null || ended || ctx.closed()) {
+                // Stopped while queued, or the manager is closing (its close() cancels this
+                // transfer next): pass the place on without sending anything.
+                release.run();
+                return;
+            }
+            permit = release;
+            state = State.STARTING;
+        }
+        execute();
+    }
+
+    /**
+     * Stops the download from any thread: aborts the exchange in flight or the pending wait. The
+     * transfer's thread then releases everything and reports {@code why} (a
+     * {@link CancellationException}, a {@code TimeoutException} or a {@link DownloadException}).
+     *
+     * @return false when it is too late: the download already ended or is committing its result
+     */
+    public boolean stop(Throwable why) {
+        Exchange ex;
+        TimeSource.Cancellable w;
+        CompletableFuture<Runnable> queued;
+        boolean schedule;
+        synchronized (lock) {
+            if (ended || state == State.COMMITTING || state == State.SUCCEEDED) {
+                return false;
+            }
+            if (stopReason == null) {
+                stopReason = why;
+            }
+            ex = exchange;
+            w = wake;
+            wake = null;
+            queued = admission;
+            schedule = !running;
+        }
+        if (w != null) {
+            w.cancel();
+        }
+        if (queued != null) {
+            queued.cancel(false);
+        }
+        if (ex != null) {
+            ex.abort(why);
+        }
+        if (schedule) {
+            execute(); // nobody runs the transfer now: a thread must report the stop
+        }
+        return true;
+    }
+
+    private void execute() {
+        try {
+            ctx.transfers().execute(this::run);
+        } catch (RejectedExecutionException e) {
+            run(); // the manager's threads are gone (it is closing): finish here
+        }
+    }
+
+    /** Runs the transfer until it must wait (admission, backoff) or ends. One thread at a time. */
+    private void run() {
+        synchronized (lock) {
+            // Queued and backing-off transfers wait for admission or their timer; a stale run()
+            // (a wake that raced with the thread that scheduled it) must not skip that wait.
+            boolean waiting = (state == State.QUEUED || state == State.BACKING_OFF) && stopReason == null;
+            if (running || ended || waiting) {
+                return;
+            }
+            running = true;
+        }
+        boolean again = true;
+        while (again) {
+            try {
+                checkStop();
+                loop();
+            } catch (Stopped s) {
+                endStopped();
+            } catch (Throwable t) {
+                end(State.FAILED, unexpected(t));
+            }
+            synchronized (lock) {
+                // A stop that came while this thread was leaving finds nobody else to report it.
+                again = !ended && stopReason != null;
+                if (!again) {
+                    running = false;
+                }
+            }
+        }
+    }
+
+    private void loop() throws Exception {
+        if (!opened) {
+            open();
+        }
+        while (true) {
+            checkStop();
+            Outcome outcome = attempt();
+            if (outcome instanceof Reopened) {
+                attempts--; // not a failed attempt: the same one, now asking for the rest
+                continue;
+            }
+            if (outcome instanceof Completed) {
+                finish();
+                return;
+            }
+            if (outcome instanceof Redirected r) {
+                Redirects.Decision d = Redirects.decide(cursor, r.location(), spec.maxRedirects(),
+                        spec.keepCredentialsOnRedirect(), url);
+                if (d instanceof Redirects.Refuse refuse) {
+                    end(State.FAILED, refuse.failure());
+                    return;
+                }
+                cursor = ((Redirects.Follow) d).next();
+                continue;
+            }
+            if (outcome instanceof RangeRefused) {
+                if (sink != null && !sink.canReset() && received > 0) {
+                    end(State.FAILED, new DownloadException(Reason.CANNOT_RESUME, url,
+                            "server refused to resume (416)"));
+                    return;
+                }
+                startOver();
+                if (!retryLater(new DownloadException(Reason.NETWORK, url,
+                        "range not satisfiable, starting over"), null, 0)) {
+                    continue;
+                }
+                return;
+            }
+            Failed f = (Failed) outcome;
+            if (!retryLater(f.failure(), f.retryAfter(), f.bodyBytes())) {
+                continue;
+            }
+            return;
+        }
+    }
+
+    /** Opens the destination (nothing is held while queued) and takes the session. */
+    private void open() throws Exception {
+        events.started();
+        switch (spec.kind()) {
+            case FILE -> openFile(spec.path());
+            case STREAM -> sink = new StreamSink(spec.callback(), url);
+            case MEMORY -> sink = new MemorySink(spec.maxMemoryBytes(), url);
+            case DIRECTORY -> checkDirectory(spec.path()); // the file opens once a response names it
+            default -> throw new DownloadException(Reason.POLICY, url, "unsupported destination " + spec.kind());
+        }
+        opened = true;
+        if (checksum == null) {
+            checksum = newChecksum();
+        }
+        progress.start(received);
+        buffer = ctx.buffers().take();
+        synchronized (lock) {
+            if (stopReason != null) {
+                throw new Stopped();
+            }
+            session = ctx.sessions().acquire();
+        }
+    }
+
+    private void openFile(Path path) throws Exception {
+        // The seed's resume pattern: "Range: bytes=N-" with an outfile of N bytes continues it.
+        boolean continueFile = spec.continueExisting() || (callerRange != null && callerRange.first() > 0
+                && callerRange.last() < 0 && sizeOf(path) == callerRange.first());
+        RangeSpec base = continueFile ? null : callerRange;
+        if (continueFile) {
+            rangeStart = 0;
+            rangeEnd = -1;
+        }
+        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri().toString(), base, continueFile,
+                ctx.fsync(), ctx.flushing());
+        sink = fs;
+        FileSink.Found found = fs.found();
+        checksum = newChecksum();
+        if (checksum != null && found.bytes() > 0) {
+            Checksum c = checksum;
+            try {
+                // The checksum covers a resumed prefix too.
+                fs.readPrefix(found.bytes(), b -> {
+                    try {
+                        c.update(b);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
+            } catch (IOException | IllegalStateException e) {
+                throw new DownloadException(Reason.LOCAL_IO, url, "cannot read " + fs.part() + ": " + e.getMessage(), e);
+            }
+        }
+        received = found.bytes();
+        validators = found.validators();
+    }
+
+    private void checkDirectory(Path dir) throws DownloadException {
+        if (!Files.isDirectory(dir)) {
+            throw new DownloadException(Reason.LOCAL_IO, url, Files.exists(dir) ? "not a directory: " + dir
+                    : "directory does not exist: " + dir);
+        }
+    }
+
+    /**
+     * A directory destination: the name the response suggests ({@code Content-Disposition}, else
+     * the final URL's last segment), made safe and kept inside the directory.
+     */
+    private Path chooseName(ResponseHead head) throws DownloadException {
+        String suggested = ContentDisposition.fileName(head.header("Content-Disposition"));
+        String name = suggested != null && !FileNames.sanitize(suggested).isEmpty() ? suggested
+                : FileNames.fromUrl(cursor.uri);
+        try {
+            return FileNames.resolveInside(spec.path(), name);
+        } catch (IllegalArgumentException e) {
+            return FileNames.resolveInside(spec.path(), FileNames.INDEX);
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.isRegularFile(p) ? Files.size(p) : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private Checksum newChecksum() {
+        return spec.expectedSha256() == null ? null : new Checksum(ctx.hashing());
+    }
+
+    // ------------------------------------------------------------------ one attempt
+
+    private Outcome attempt() throws Exception {
+        attempts++;
+        progress.attempt(attempts);
+        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators);
+        ExchangeRequest request;
+        try {
+            request = RequestFactory.build(cursor, plan);
+        } catch (IllegalArgumentException e) {
+            return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: " + e.getMessage(), e),
+                    null, 0);
+        }
+        Exchange ex = session.transport().newExchange(request);
+        StallWatch watch = new StallWatch(time, ex, spec.stallTimeout().toNanos(), url);
+        synchronized (lock) {
+            if (stopReason != null) {
+                ex.close();
+                throw new Stopped();
+            }
+            exchange = ex;
+            state = State.REQUESTING;
+        }
+        long[] bodyBytes = {0};
+        long expected = -1;
+        try {
+            watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis() + " ms");
+            ResponseHead head = ex.send();
+            watch.headArrived();
+            ResponseCheck.Verdict verdict = ResponseCheck.check(head, plan, limits(), cursor.uri,
+                    time.currentTimeMillis());
+            if (verdict instanceof ResponseCheck.Redirect r) {
+                discard(ex);
+                return new Redirected(r.location());
+            }
+            if (verdict instanceof ResponseCheck.HttpError e) {
+                discard(ex);
+                return new Failed(e.failure(), e.retryAfter(), 0);
+            }
+            if (verdict instanceof ResponseCheck.AlreadyComplete) {
+                discard(ex);
+                lastHead = head;
+                lastUri = Cursor.withoutUserInfo(cursor.uri);
+                return new Completed();
+            }
+            if (verdict instanceof ResponseCheck.RangeRefused) {
+                discard(ex);
+                return new RangeRefused();
+            }
+            if (verdict instanceof ResponseCheck.Refuse r) {
+                return new Failed(r.failure(), null, 0); // closing the exchange unread drops the connection
+            }
+            ResponseCheck.Accept accept = (ResponseCheck.Accept) verdict;
+            if (sink == null) { // a directory destination: the response names the file
+                openFile(chooseName(head));
+                progress.start(received);
+                if (received > 0) {
+                    return new Reopened(); // a part from an earlier run: ask for the rest instead
+                }
+            }
+            expected = accept.bodyBytes();
+            accept(accept, plan, head);
+            synchronized (lock) {
+                if (stopReason != null) {
+                    throw new Stopped();
+                }
+                state = State.RECEIVING;
+            }
+            BodySource source = Stages.watched(ex::read, watch);
+            BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(sink::write, n -> {
+                bodyBytes[0] += n;
+                received += n;
+                progress.advance(n);
+            }), checksum), expected, url), watch);
+            Pipe.copy(source, target, buffer);
+            if (expected >= 0 && bodyBytes[0] < expected) {
+                return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after " + bodyBytes[0]
+                        + " of " + expected + " bytes"), null, bodyBytes[0]);
+            }
+            return new Completed();
+        } catch (DownloadException e) {
+            checkStop();
+            return new Failed(e, null, bodyBytes[0]); // typed by the sink, a callback or a stage
+        } catch (IOException e) {
+            checkStop();
+            DownloadException fired = watch.fired();
+            if (fired != null) {
+                return new Failed(fired, null, bodyBytes[0]);
+            }
+            DownloadException failure = Failures.classify(e, url);
+            if (failure.reason() == Reason.NETWORK && (bodyBytes[0] > 0 || expected >= 0 || e instanceof EOFException)
+                    && state() == State.RECEIVING) {
+                failure = new DownloadException(Reason.NETWORK, url, "connection closed after " + bodyBytes[0]
+                        + (expected >= 0 ? " of " + expected : "") + " body bytes", e);
+            }
+            return new Failed(failure, null, bodyBytes[0]);
+        } finally {
+            watch.stop();
+            synchronized (lock) {
+                exchange = null;
+            }
+            ex.close();
+        }
+    }
+
+    /** Acts on a body to store: start over if needed, remember the representation, tell the listener. */
+    private void accept(ResponseCheck.Accept a, Plan plan, ResponseHead head) throws Exception {
+        if (a.startOver()) {
+            startOver();
+        }
+        if (a.wholeBody()) {
+            rangeStart = 0;
+            rangeEnd = -1;
+        }
+        resumedFrom = a.startOver() || a.wholeBody() ? 0 : plan.held();
+        validators = a.validators();
+        if (a.newRepresentation()) {
+            try {
+                sink.representation(validators);
+            } catch (IOException e) {
+                throw new DownloadException(Reason.LOCAL_IO, url, "cannot record the resume state: " + e.getMessage(), e);
+            }
+        }
+        progress.total(a.total(), a.totalSource());
+        if (sink instanceof MemorySink memory) {
+            memory.expect(a.total());
+        }
+        lastHead = head;
+        lastUri = Cursor.withoutUserInfo(cursor.uri);
+        events.response(head, lastUri);
+    }
+
+    private ResponseCheck.Limits limits() {
+        return new ResponseCheck.Limits(sink == null || sink.canReset(), spec.expectedSize(),
+                spec.kind() == TransferSpec.Kind.MEMORY ? spec.maxMemoryBytes() : -1, url);
+    }
+
+    /** Reads and drops a redirect or error body, up to a limit, so the connection can be reused. */
+    private void discard(Exchange ex) {
+        try {
+            long seen = 0;
+            buffer.clear();
+            int n;
+            while (seen <= DRAIN_LIMIT && (n = ex.read(buffer)) >= 0) {
+                seen += n;
+                buffer.clear();
+            }
+        } catch (IOException e) {
+            // the status is what matters; the connection is dropped
+        }
+    }
+
+    // ------------------------------------------------------------------ after an attempt
+
+    /**
+     * Decides what follows a failed attempt. Returns true when the transfer waits (a retry is
+     * scheduled) or ended, false when the next attempt can start at once.
+     */
+    private boolean retryLater(DownloadException failure, Duration retryAfter, long bodyBytes) throws Exception {
+        boolean progressed = bodyBytes > 0 && rangeStart + received > furthest;
+        if (progressed) {
+            furthest = rangeStart + received; // progress renews the budget; starting over is not progress
+        }
+        retriesUsed = RetryRules.budgetAfter(retriesUsed, progressed);
+        Duration untilDeadline = spec.deadline() == null ? null
+                : spec.deadline().minusNanos(time.nanoTime() - startNanos);
+        RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(), retryAfter,
+                received, validators, sink != null && !sink.canReset(), untilDeadline);
+        if (d instanceof RetryRules.GiveUp g) {
+            end(State.FAILED, g.failure());
+            return true;
+        }
+        RetryRules.RetryIn r = (RetryRules.RetryIn) d;
+        if (r.startOver()) {
+            startOver();
+        }
+        retriesUsed++;
+        events.retry(failure, attempts + 1, r.delay(), rangeStart + received);
+        if (r.delay().isZero()) {
+            return false;
+        }
+        synchronized (lock) {
+            if (stopReason != null) {
+                throw new Stopped();
+            }
+            state = State.BACKING_OFF;
+        }
+        TimeSource.Cancellable task = time.schedule(this::wake, r.delay().toNanos());
+        synchronized (lock) {
+            if (stopReason == null && state == State.BACKING_OFF) {
+                wake = task;
+                return true; // this thread leaves; the timer resumes the transfer
+            }
+        }
+        task.cancel();
+        checkStop();
+        return false; // the timer fired already, and its run() found this thread still here: go on
+
+    }
+
+    /** The backoff is over: run the next attempt on a transfer thread. */
+    private void wake() {
+        synchronized (lock) {
+            wake = null;
+            if (state != State.BACKING_OFF || stopReason != null) {
+                return;
+            }
+            state = State.REQUESTING;
+        }
+        execute();
+    }
+
+    private void startOver() throws DownloadException {
+        try {
+            if (sink != null) {
+                sink.reset();
+            }
+        } catch (IOException e) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot truncate the part file: " + e.getMessage(), e);
+        }
+        received = 0;
+        if (checksum != null) {
+            checksum.close();
+            checksum = newChecksum();
+        }
+        progress.reset();
+        validators = Validators.NONE;
+    }
+
+    /** The body is complete: verify it, run the final events, commit it, report success. */
+    private void finish() throws Exception {
+        long size = received;
+        if (spec.expectedSize() >= 0 && size != spec.expectedSize()) {
+            end(State.FAILED, new DownloadException(Reason.INTEGRITY, url, "got " + size + " bytes, expected "
+                    + spec.expectedSize()));
+            return;
+        }
+        String sha = null;
+        if (checksum != null) {
+            try {
+                sha = checksum.finish();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url, "interrupted while verifying the SHA-256", e));
+                return;
+            }
+            if (!sha.equals(spec.expectedSha256())) {
+                end(State.FAILED, new DownloadException(Reason.INTEGRITY, url, "SHA-256 mismatch: expected "
+                        + spec.expectedSha256() + ", got " + sha));
+                return;
+            }
+        }
+        // The final events run before the commit: user code that throws here leaves the destination alone.
+        progress.complete();
+        progress.succeeded();
+        synchronized (lock) {
+            if (stopReason != null) {
+                throw new Stopped();
+            }
+            state = State.COMMITTING; // from here on, stop() is refused: the result is ours to report
+        }
+        Object body;
+        try {
+            body = sink.commit();
+        } catch (IOException e) {
+            end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url, "cannot complete the file: " + e, e));
+            return;
+        }
+        sink = null; // committed: nothing to close
+        TransferEvents.Result result = new TransferEvents.Result(body, lastHead,
+                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts, resumedFrom,
+                time.nanoTime() - startNanos);
+        end(State.SUCCEEDED, result);
+    }
+
+    /**
+     * Ends the transfer: releases everything, then sends the terminal event once. {@code what} is
+     * the result on success, the failure otherwise. A stop requested meanwhile wins over a failure.
+     */
+    private void end(State terminal, Object what) {
+        Runnable p;
+        Sessions.Session s;
+        TimeSource.Cancellable deadline;
+        TimeSource.Cancellable w;
+        Throwable stopped;
+        synchronized (lock) {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            stopped = terminal == State.SUCCEEDED ? null : stopReason;
+            state = stopped != null ? State.STOPPED : terminal;
+            p = permit;
+            permit = null;
+            s = session;
+            session = null;
+            deadline = deadlineTask;
+            deadlineTask = null;
+            w = wake;
+            wake = null;
+        }
+        if (w != null) {
+            w.cancel();
+        }
+        if (deadline != null) {
+            deadline.cancel();
+        }
+        boolean integrity = what instanceof DownloadException de && de.reason() == Reason.INTEGRITY;
+        if (sink != null) {
+            sink.close(!integrity); // keep a resumable part unless its bytes are known to be wrong
+            sink = null;
+        }
+        if (checksum != null) {
+            checksum.close();
+        }
+        ctx.buffers().give(buffer);
+        buffer = null;
+        if (s != null) {
+            ctx.sessions().release(s);
+        }
+        if (p != null) {
+            p.run();
+        }
+        ctx.finished(this);
+        if (stopped instanceof CancellationException) {
+            events.cancelled();
+        } else if (stopped != null) {
+            events.failed(stopped);
+        } else if (terminal == State.SUCCEEDED) {
+            events.succeeded((TransferEvents.Result) what);
+        } else {
+            events.failed((Throwable) what);
+        }
+    }
+
+    private void endStopped() {
+        end(State.STOPPED, null);
+    }
+
+    private void checkStop() throws Stopped {
+        if (stopReason() != null) {
+            throw new Stopped();
+        }
+    }
+
+    private Throwable stopReason() {
+        synchronized (lock) {
+            return stopReason;
+        }
+    }
+
+    private DownloadException unexpected(Throwable t) {
+        if (t instanceof DownloadException de) {
+            return de;
+        }
+        if (t instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        return new DownloadException(Reason.PROTOCOL, url, "unexpected failure: " + t, t);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Map<String, String> initialHeaders(TransferSpec spec, String userAgent) {
+        Map<String, String> h = new LinkedHashMap<>();
+        spec.headers().forEach(h::put);
+        if (spec.headers().keySet().stream().noneMatch("User-Agent"::equalsIgnoreCase)) {
+            h.put("User-Agent", userAgent);
+        }
+        if (spec.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
+            h.put("Accept-Encoding", "identity"); // byte offsets must mean bytes of the stored file
+        }
+        String userInfo = spec.uri().getRawUserInfo();
+        if (userInfo != null && spec.headers().keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
+            String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+            h.put("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8)));
+        }
+        return h;
+    }
+}

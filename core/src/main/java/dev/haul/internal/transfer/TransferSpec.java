@@ -1,0 +1,34 @@
+package dev.haul.internal.transfer;
+
+import dev.haul.ChunkCallback;
+import dev.haul.RetryPolicy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One download as the engine sees it: the public request with the manager's defaults filled in,
+ * and where its bytes go. Built by {@code dev.haul.DownloadManager}.
+ *
+ * @param uri            the URL, possibly with userinfo (sent as Basic credentials, never as part of the URL)
+ * @param headers        the caller's headers, in order, without Range (which is {@code range})
+ * @param range          the caller's Range header, or null
+ * @param kind           where the bytes go
+ * @param path           the file or directory of a FILE or DIRECTORY destination, else null
+ * @param callback       the chunk callback of a STREAM destination, else null
+ * @param totalSizeHint  a size for progress only, or -1
+ * @param expectedSize   the size the body must have, or -1
+ * @param expectedSha256 lower-case hex, or null
+ * @param deadline       the time the whole download may take, or null
+ * @param wantsPercent   whether a percent callback listens
+ */
+public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
+                           ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
+                           long totalSizeHint, long expectedSize, String expectedSha256, RetryPolicy retryPolicy,
+                           Duration stallTimeout, Duration responseTimeout, Duration deadline, int maxRedirects,
+                           boolean keepCredentialsOnRedirect, boolean wantsPercent) {
+
+    /** Where the bytes of a download go. */
+    public enum Kind { MEMORY, FILE, DIRECTORY, STREAM }
+}
