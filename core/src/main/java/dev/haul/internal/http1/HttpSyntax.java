@@ -1,5 +1,7 @@
 package dev.haul.internal.http1;
 
+import java.util.Arrays;
+
 /**
  * Byte classes of RFC 9110/9112 as lookup tables: one array load per byte instead of a chain of
  * comparisons, shared by the response parser and the request writer.
@@ -34,7 +36,7 @@ final class HttpSyntax {
         for (int c = 0x80; c <= 0xff; c++) {
             FIELD_CHAR[c] = true;
         }
-        java.util.Arrays.fill(HEX, -1);
+        Arrays.fill(HEX, -1);
         for (int c = '0'; c <= '9'; c++) {
             HEX[c] = c - '0';
         }

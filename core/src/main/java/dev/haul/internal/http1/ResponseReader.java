@@ -54,7 +54,7 @@ final class ResponseReader {
      * response and bounds the strings and lists one response can make us allocate.
      */
     static final int MAX_HEAD_BYTES = 64 * 1024;
-    /** Most header lines in one head, and trailer lines after a chunked body: real ones have 5-30. */
+    /** Most header lines in one head, and trailer lines after a body: real ones have 5-30. */
     static final int MAX_FIELDS = 100;
     /**
      * Most {@code 1xx} heads before the final one. Servers send one or two (100, 103); an
@@ -99,7 +99,10 @@ final class ResponseReader {
     private int lineStart;
     private int lineEnd;
 
+    /** Bytes taken from the source over the reader's life: never reset. */
     private long received;
+    /** {@link #received} when the current head began (its buffered bytes not counted). */
+    private long headStart;
     private Framing framing = Framing.NONE;
     /** LENGTH: body bytes still to come; CHUNKED: bytes left in the current chunk. */
     private long remaining;
@@ -132,7 +135,7 @@ final class ResponseReader {
      * @param tunnel      the request was CONNECT: a 2xx opens a tunnel and has no body
      */
     ResponseHead readHead(boolean headRequest, boolean tunnel) throws IOException {
-        received = buf.remaining();
+        headStart = received - buf.remaining();
         complete = false;
         keepAlive = false;
         for (int interim = 0; ; interim++) {
@@ -157,10 +160,12 @@ final class ResponseReader {
             }
             if (status < 200) {
                 if (status == 101) {
-                    throw new ProtocolException("101 Switching Protocols without an Upgrade request");
+                    throw new ProtocolException(
+                            "101 Switching Protocols without an Upgrade request");
                 }
                 if (interim >= MAX_INTERIM_HEADS) {
-                    throw new ProtocolException("more than " + MAX_INTERIM_HEADS + " 1xx responses");
+                    throw new ProtocolException("more than " + MAX_INTERIM_HEADS
+                            + " 1xx responses");
                 }
                 continue;
             }
@@ -254,7 +259,8 @@ final class ResponseReader {
             }
             List<String> codings = elements(te);
             if (codings.size() != 1 || !codings.get(0).equalsIgnoreCase("chunked")) {
-                throw new ProtocolException("unsupported Transfer-Encoding: " + String.join(", ", te));
+                throw new ProtocolException("unsupported Transfer-Encoding: "
+                        + String.join(", ", te));
             }
         }
         long length = cl == null ? -1 : contentLength(cl);
@@ -440,8 +446,8 @@ final class ResponseReader {
             i++;
         }
         if (digits == 0 || size < 0) {
-            throw new ProtocolException((digits == 0 ? "bad chunk size: " : "chunk size overflows: ")
-                    + HttpSyntax.excerpt(a, lineStart, end));
+            String why = digits == 0 ? "bad chunk size: " : "chunk size overflows: ";
+            throw new ProtocolException(why + HttpSyntax.excerpt(a, lineStart, end));
         }
         while (i < end && (a[i] == ' ' || a[i] == '\t')) {
             i++;
@@ -542,7 +548,8 @@ final class ResponseReader {
             }
             scanned = limit - p;
             if (fill() < 0) {
-                throw new EOFException(received == 0 ? "connection closed before any response byte"
+                throw new EOFException(received == headStart
+                        ? "connection closed before any response byte"
                         : "connection closed in the middle of a " + what);
             }
         }
@@ -600,7 +607,7 @@ final class ResponseReader {
         return keepAlive;
     }
 
-    /** Response bytes received since the current {@link #readHead} began. */
+    /** Bytes taken from the source so far; a caller compares two readings. */
     long received() {
         return received;
     }

@@ -150,7 +150,8 @@ class ResponseReaderTest {
         assertEquals(0, noContent.head().contentLength());
         assertEquals(0, noContent.body().length);
         assertTrue(noContent.reusable());
-        Outcome notModified = parse("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n");
+        Outcome notModified =
+                parse("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n");
         assertEquals(0, notModified.body().length);
         assertTrue(notModified.reusable());
         Outcome head = parse(ascii("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"), true,
@@ -163,7 +164,8 @@ class ResponseReaderTest {
     @Test
     void informationalHeadsAreSkipped() throws IOException {
         Outcome o = parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
-                + "Link: </s.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                + "Link: </s.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         assertEquals(200, o.head().status());
         assertEquals("ok", o.text());
         assertEquals(null, o.head().header("Link"), "headers of a 1xx are not the response's");
@@ -220,7 +222,8 @@ class ResponseReaderTest {
     void bareLfLineEndingsAreAccepted() throws IOException {
         Outcome o = parse("HTTP/1.1 200 OK\nContent-Length: 2\n\nok");
         assertEquals("ok", o.text());
-        assertEquals("chunk", parse("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nchunk\r\n0\n\n")
+        assertEquals("chunk",
+                parse("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nchunk\r\n0\n\n")
                 .text());
     }
 
@@ -274,7 +277,8 @@ class ResponseReaderTest {
                         + "0\r\n\r\n"),
                 bad("different Content-Lengths", ok("Content-Length: 5\r\nContent-Length: 6\r\n",
                         "hello!")),
-                bad("different Content-Lengths in a list", ok("Content-Length: 5, 6\r\n", "hello!")),
+                bad("different Content-Lengths in a list",
+                        ok("Content-Length: 5, 6\r\n", "hello!")),
                 bad("negative Content-Length", ok("Content-Length: -6\r\n", "")),
                 bad("signed Content-Length", ok("Content-Length: +6\r\n", "hello!")),
                 bad("word Content-Length", ok("Content-Length: crap\r\n", "")),
@@ -368,8 +372,10 @@ class ResponseReaderTest {
         // Without a line end the parser gives up at the limit, not at the end of the stream.
         byte[] endless = ascii("HTTP/1.1 200 " + "x".repeat(1 << 20));
         MemorySource source = MemorySource.whole(endless);
-        assertThrows(ProtocolException.class, () -> new ResponseReader(source).readHead(false, false));
-        assertTrue(source.position() <= ResponseReader.BUFFER_BYTES, "read no further than a buffer");
+        assertThrows(ProtocolException.class,
+                () -> new ResponseReader(source).readHead(false, false));
+        assertTrue(source.position() <= ResponseReader.BUFFER_BYTES,
+                "read no further than a buffer");
     }
 
     @Test
