@@ -50,6 +50,7 @@ abstract class ThreadedServer implements AutoCloseable {
     /** Serves one accepted connection on its own thread; the socket is closed afterwards. */
     abstract void serve(Socket socket, int connectionId) throws IOException;
 
+    /** The port this server listens on. */
     public final int port() {
         return listener.getLocalPort();
     }
