@@ -16,8 +16,6 @@ final class Connection {
     final ResponseReader reader = new ResponseReader(this::readWire);
     /** When the connection went back to the pool, in the pool's clock. */
     long idleSinceNanos;
-    /** Exchanges this connection has carried before the current one. */
-    int uses;
 
     Connection(PoolKey key) {
         this.key = key;

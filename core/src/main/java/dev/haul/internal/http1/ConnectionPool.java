@@ -69,7 +69,6 @@ final class ConnectionPool {
             if (now - c.idleSinceNanos <= IDLE_NANOS && c.probeIdle()) {
                 try {
                     c.adaptTo(virtualThread);
-                    c.uses++;
                     return c;
                 } catch (IOException e) {
                     // fall through: a connection we cannot switch is as good as stale
