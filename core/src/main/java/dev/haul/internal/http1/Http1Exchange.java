@@ -77,11 +77,12 @@ final class Http1Exchange implements Exchange {
         // Encoded (and every header checked) before any connection is touched.
         byte[] bytes = RequestWriter.request(request.method(), request.uri(), key,
                 request.headers(), absoluteForm, proxyAuth);
+        boolean usePool = !request.freshConnection();
         boolean retriedStale = false;
         while (true) {
             Connection c = null;
             boolean reused = false;
-            if (!request.freshConnection() && !retriedStale) {
+            if (usePool) {
                 c = transport.pool().acquire(key, virtualThread);
                 reused = c != null;
             }
@@ -94,6 +95,7 @@ final class Http1Exchange implements Exchange {
                         proxyAuth = transport.askProxyCredentials(httpProxy, request.uri(),
                                 proxyChallenge);
                         if (proxyAuth != null) {
+                            usePool = false;
                             continue;
                         }
                     }
@@ -121,6 +123,7 @@ final class Http1Exchange implements Exchange {
                 boolean nothingArrived = c.reader.received() == receivedBefore;
                 if (reused && nothingArrived && e instanceof IOException && !retriedStale) {
                     retriedStale = true; // the server closed the idle connection: once more, fresh
+                    usePool = false;
                     continue;
                 }
                 throw e;
@@ -134,7 +137,7 @@ final class Http1Exchange implements Exchange {
                     proxyAuth = transport.askProxyCredentials(httpProxy, request.uri(),
                             response.header("Proxy-Authenticate"));
                     if (proxyAuth != null) {
-                        retriedStale = true; // a new connection, not a pooled one
+                        usePool = false;
                         bytes = RequestWriter.request(request.method(), request.uri(), key,
                                 request.headers(), true, proxyAuth);
                         continue;
