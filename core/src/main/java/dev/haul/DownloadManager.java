@@ -282,6 +282,7 @@ public final class DownloadManager implements AutoCloseable {
         private SSLContext sslContext;
         private boolean insecure;
         private HttpClient.Version httpVersion = HttpClient.Version.HTTP_1_1;
+        private Transport transport;
         private boolean fsync = true;
         private TimeSource timeSource;
         private FileOps fileOps = FileOps.DEFAULT;
@@ -378,9 +379,25 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** The HTTP version offered. Default HTTP/1.1, which is as fast as HTTP/2 for downloads. */
+        /**
+         * The HTTP version offered. Default HTTP/1.1, which is as fast as HTTP/2 for downloads.
+         * {@code HTTP_2} is carried by the JDK's client (ALPN over TLS, HTTP/1.1 otherwise): it
+         * selects {@link Transport#JDK} unless a transport was set explicitly, which must then be
+         * {@code JDK}.
+         */
         public Builder httpVersion(HttpClient.Version version) {
             this.httpVersion = Objects.requireNonNull(version, "version");
+            return this;
+        }
+
+        /**
+         * The HTTP client that carries the downloads. Default {@link Transport#HAUL}, Haul's own
+         * HTTP/1.1 client; {@link Transport#JDK} for HTTP/2 or as a fallback. The system property
+         * {@code haul.transport} ({@code haul} or {@code jdk}) changes the default for every
+         * manager that sets none, without a code change.
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
             return this;
         }
 
@@ -446,16 +463,40 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** The manager. The builder can go on to build others. */
+        /**
+         * The manager. The builder can go on to build others.
+         *
+         * @throws IllegalStateException if HTTP/2 was asked of Haul's own HTTP/1.1 transport
+         */
         public DownloadManager build() {
+            if (transport == Transport.HAUL && httpVersion == HttpClient.Version.HTTP_2) {
+                throw new IllegalStateException("HTTP/2 needs Transport.JDK; Transport.HAUL speaks HTTP/1.1");
+            }
             return new DownloadManager(this);
+        }
+
+        private boolean jdkClient() {
+            if (transport != null) {
+                return transport == Transport.JDK;
+            }
+            if (httpVersion == HttpClient.Version.HTTP_2) {
+                return true;
+            }
+            String p = System.getProperty("haul.transport", "haul").trim();
+            if (p.equalsIgnoreCase("jdk")) {
+                return true;
+            }
+            if (!p.equalsIgnoreCase("haul")) {
+                throw new IllegalStateException("haul.transport must be haul or jdk, not '" + p + "'");
+            }
+            return false;
         }
 
         EngineConfig toConfig() {
             return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
                     connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
                     userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
-                    sslContext, insecure, httpVersion, true, fsync, timeSource, fileOps, proxy, authenticator);
+                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps, proxy, authenticator);
         }
 
         private static Duration positive(Duration d, String name) {

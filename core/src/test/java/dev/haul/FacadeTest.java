@@ -125,7 +125,7 @@ class FacadeTest {
 
     @Test
     void progressWithContentLength() throws Exception {
-        server.serve("/a", Bodies.of(500_000), false);
+        server.serveSlowly("/a", Bodies.of(500_000), 50_000, 5); // arriving in pieces, as on a real link
         List<Integer> seen = new CopyOnWriteArrayList<>();
         assertNotNull(await(DownloadManager.downloadUrl(server.url("/a"),
                 DownloadOptions.builder().progressCallback(seen::add).build())));

@@ -55,6 +55,26 @@ final class TestServer implements AutoCloseable {
         });
     }
 
+    /** Serves {@code body} with a Content-Length, {@code piece} bytes at a time, {@code delayMs} apart. */
+    TestServer serveSlowly(String path, byte[] body, int piece, long delayMs) {
+        return handle(path, ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                for (int at = 0; at < body.length; at += piece) {
+                    out.write(body, at, Math.min(piece, body.length - at));
+                    out.flush();
+                    try {
+                        Thread.sleep(delayMs);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
     /**
      * Serves {@code body} with a strong ETag, honouring {@code Range: bytes=N-} and
      * {@code If-Range} like a static file server.

@@ -4,6 +4,7 @@ import dev.haul.TimeSource;
 import dev.haul.internal.http.HttpTransport;
 import dev.haul.internal.http.ProxyRoute;
 import dev.haul.internal.http.TransportConfig;
+import dev.haul.internal.http1.Http1Transport;
 import dev.haul.internal.jdkhttp.JdkTransport;
 import dev.haul.internal.pipe.BufferPool;
 import dev.haul.internal.session.HostLimiter;
@@ -92,8 +93,11 @@ public final class Engine implements TransferContext {
         return sessions.active();
     }
 
+    /** Releases the session now, and lets the idle threads go with it. */
     public CompletableFuture<Void> releaseSession() {
-        return sessions.releaseNow();
+        CompletableFuture<Void> closed = sessions.releaseNow();
+        threads.trimIdle();
+        return closed;
     }
 
     /** Whether transfers run on virtual threads. */
@@ -134,7 +138,10 @@ public final class Engine implements TransferContext {
     private HttpTransport newTransport() {
         TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(), config.insecure(),
                 routes(config.proxy()), config.authenticator());
-        return new JdkTransport(tc, config.httpVersion(), config.threads());
+        if (config.jdkClient()) {
+            return new JdkTransport(tc, config.httpVersion(), config.threads());
+        }
+        return new Http1Transport(tc);
     }
 
     /** The route of each URI from the caller's proxy selector. */

@@ -37,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code fault-proxy-*}, and joined by {@link #close()}.
  */
 public final class FaultProxy implements AutoCloseable {
+  /** How long the bytes passed before a reset get to reach the peer (see the reset in the pump). */
+  private static final long RST_SETTLE_NANOS = 100_000_000L;
   /** How often an idle pump re-reads its toxics and deadlines. */
   private static final int POLL_MS = 20;
   private static final long JOIN_MS = 3_000;
@@ -382,6 +384,9 @@ public final class FaultProxy implements AutoCloseable {
         while (!closed) {
           Toxics t = (isDownstream ? downstream : upstream).forConnection(id);
           if (t.resetAfter >= 0 && passed >= t.resetAfter) {
+            // Linux drops bytes the peer has not read yet when an RST arrives; the fault is "reset
+            // after N bytes reached the peer", so let the bytes passed be read first.
+            if (passed > 0) sleepNanos(RST_SETTLE_NANOS);
             reset(dst);
             return;
           }

@@ -52,6 +52,8 @@ public final class FaultServer implements AutoCloseable {
   private static final int MAX_HEAD_BYTES = 64 * 1024;
   /** How often a waiting connection looks for the client having closed. */
   private static final long PEER_POLL_MS = 20;
+  /** How long bytes written before an RST get to reach the client (see the RST end). */
+  private static final long RST_SETTLE_MS = 100;
   /** How long close() waits for the server's threads to end. */
   private static final long JOIN_MS = 3_000;
 
@@ -310,6 +312,7 @@ public final class FaultServer implements AutoCloseable {
           }
           requests.add(request);
           Script script = dispatch(request).script(request);
+          long writtenBefore = bytesWritten.get();
           Script.End end = script.run(exchange);
           // A client that sent "Connection: close" will not send another request: end politely.
           if (end == Script.End.KEEP_ALIVE && request.wantsClose()) end = Script.End.FIN;
@@ -318,6 +321,10 @@ public final class FaultServer implements AutoCloseable {
             socket.shutdownOutput();
             drainUntilPeerCloses(in);
           } else if (end == Script.End.RST) {
+            // Linux drops the bytes a client has not read yet when an RST arrives. A server that
+            // resets mid-body in the wild does so after its bytes reached the client, so give the
+            // bytes just written time to be read; a reset before any byte needs no wait.
+            if (bytesWritten.get() > writtenBefore) Thread.sleep(RST_SETTLE_MS);
             socket.setSoLinger(true, 0);
           }
           return;

@@ -34,7 +34,9 @@ public interface Exchange extends AutoCloseable {
      * the number of bytes read, or -1 once the body is complete. Transfer framing (chunked,
      * Content-Length, close-delimited) is removed: only the body's bytes reach {@code dst}. A body
      * that ends early throws {@code EOFException}; a body longer than its Content-Length is never
-     * delivered past that length.
+     * delivered past that length. A close-delimited body ends at the connection's end, over TLS
+     * too when the server sends no {@code close_notify} (as the JDK's {@code SSLSocket} does); the
+     * engine's size and checksum checks guard such bodies, as they guard HTTP/1.0 bodies.
      */
     int read(ByteBuffer dst) throws IOException;
 

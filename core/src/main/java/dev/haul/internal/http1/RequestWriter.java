@@ -41,6 +41,11 @@ final class RequestWriter {
         appendTarget(sb, uri);
         sb.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\n");
         for (String[] h : headers) {
+            // A caller's Proxy-Authorization is for a proxy: it never reaches an origin (direct or
+            // through a tunnel), and the route's own credentials win over it.
+            if (h[0].equalsIgnoreCase("Proxy-Authorization") && (!absoluteForm || proxyAuthorization != null)) {
+                continue;
+            }
             sb.append(h[0]).append(": ").append(h[1]).append("\r\n");
         }
         if (absoluteForm && proxyAuthorization != null) {

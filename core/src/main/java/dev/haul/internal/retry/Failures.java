@@ -43,6 +43,9 @@ public final class Failures {
         if (t instanceof HttpTimeoutException) {
             return new DownloadException(Reason.TIMEOUT, url, "no response headers in time", t);
         }
+        if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("timed out")) {
+            return new DownloadException(Reason.CONNECT, url, "connect timed out", t);
+        }
         if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
             return new DownloadException(Reason.CONNECT, url, "cannot connect: "
                     + (t.getMessage() == null ? "connection refused" : t.getMessage()), t);

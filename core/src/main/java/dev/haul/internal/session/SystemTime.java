@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The system clock, with one timer thread owned by one manager: started on demand, ended after
- * half a second without anything scheduled, and stopped for good by {@link #shutdown()}.
+ * 100 ms without anything scheduled (a running download always has its stall check scheduled, so
+ * the thread stays while downloads run), and stopped for good by {@link #shutdown()}.
  */
 public final class SystemTime implements TimeSource {
     private final ScheduledThreadPoolExecutor timer;
@@ -16,7 +17,7 @@ public final class SystemTime implements TimeSource {
     public SystemTime(String threadPrefix) {
         timer = new ScheduledThreadPoolExecutor(1, Threads.daemon(threadPrefix));
         timer.setRemoveOnCancelPolicy(true);
-        timer.setKeepAliveTime(500, TimeUnit.MILLISECONDS);
+        timer.setKeepAliveTime(100, TimeUnit.MILLISECONDS);
         timer.allowCoreThreadTimeOut(true); // no thread while nothing is scheduled
     }
 

@@ -66,6 +66,15 @@ public final class Threads {
         return flushing;
     }
 
+    /** Ends the platform threads idle now (the session was released: nothing may run soon). */
+    public void trimIdle() {
+        if (platformTransfers != null) {
+            platformTransfers.trimIdle();
+        }
+        hashing.trimIdle();
+        flushing.trimIdle();
+    }
+
     /** Lets every thread end once its task is done; new tasks still run, on threads that then end. */
     public void shutdown() {
         if (virtualTransfers != null) {

@@ -32,6 +32,10 @@ public final class WorkerPool implements Executor {
     private final ArrayDeque<Runnable> queued = new ArrayDeque<>();
     private int threads;
     private boolean shutdown;
+    /** Bumped by {@link #trimIdle()}: a thread idle since an earlier value ends. */
+    private long trims;
+    /** Set by {@link #trimIdle()} until the next task: threads that go idle meanwhile end too. */
+    private boolean trimming;
 
     public WorkerPool(int max, long keepAliveNanos, ThreadFactory factory) {
         if (max < 1) {
@@ -49,6 +53,7 @@ public final class WorkerPool implements Executor {
         Worker start = null;
         lock.lock();
         try {
+            trimming = false;
             wake = idle.pollFirst();
             if (wake != null) {
                 wake.task = task;
@@ -75,6 +80,25 @@ public final class WorkerPool implements Executor {
         lock.lock();
         try {
             shutdown = true;
+            sleeping = idle.toArray(new Worker[0]);
+        } finally {
+            lock.unlock();
+        }
+        for (Worker w : sleeping) {
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /**
+     * Ends the threads idle now, and those that go idle before the next task arrives, at once
+     * instead of after their idle time; the pool goes on.
+     */
+    public void trimIdle() {
+        Worker[] sleeping;
+        lock.lock();
+        try {
+            trims++;
+            trimming = true;
             sleeping = idle.toArray(new Worker[0]);
         } finally {
             lock.unlock();
@@ -163,6 +187,7 @@ public final class WorkerPool implements Executor {
                     return r;
                 }
                 idle.addFirst(this);
+                long trimsSeen = trims;
                 while (true) {
                     if (task != null) { // execute() took us off the idle stack
                         r = task;
@@ -170,7 +195,7 @@ public final class WorkerPool implements Executor {
                         return r;
                     }
                     long left = deadline - System.nanoTime();
-                    if (shutdown || left <= 0) {
+                    if (shutdown || left <= 0 || trims != trimsSeen || trimming) {
                         idle.remove(this);
                         threads--;
                         return null;
