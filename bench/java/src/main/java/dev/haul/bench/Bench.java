@@ -21,6 +21,7 @@ import java.util.Map;
  * <pre>
  * Bench throughput case=1 scenario=h1-plain contender=jdk-count url=... bytes=N [proto=h1|h2]
  *                  [warmup=1] [iters=2] [out=DIR] [sha256=HEX]
+ * Bench small      case=6 scenario=... contender=... list=FILE www=DIR [out=DIR] [conns=8] [rounds=15]
  * Bench scale      case=4 scenario=... contender=haul|jdk url=... bytes=N n=1000 [sha256=HEX] [wait=60]
  * Bench report     FILE
  * </pre>
@@ -42,13 +43,14 @@ public final class Bench {
         switch (args[0]) {
             case "throughput" -> System.exit(throughput(parse(args)));
             case "scale" -> System.exit(Scale.run(parse(args)));
+            case "small" -> System.exit(Small.run(parse(args)));
             case "report" -> System.exit(Report.run(args));
             default -> usage();
         }
     }
 
     private static void usage() {
-        System.err.println("usage: Bench throughput|scale key=value... | Bench report FILE");
+        System.err.println("usage: Bench throughput|small|scale key=value... | Bench report FILE");
         System.exit(EXIT_USAGE);
     }
 
@@ -90,11 +92,14 @@ public final class Bench {
             return EXIT_UNAVAILABLE;
         }
         List<Double> millis = new ArrayList<>();
+        long cpuNanos = 0;
         try (contender) {
             for (int i = 0; i < warmup + iters; i++) {
+                long c0 = Cpu.processNanos();
                 long t0 = System.nanoTime();
                 long n = contender.fetch(uri);
                 long elapsed = System.nanoTime() - t0;
+                long cpu = Cpu.processNanos() - c0;
                 Path file = contender.lastFile();
                 if (file != null) {
                     n = Files.size(file);
@@ -106,6 +111,7 @@ public final class Bench {
                 }
                 if (i >= warmup) {
                     millis.add(elapsed / 1e6);
+                    cpuNanos += cpu;
                 }
             }
         } catch (Exception | Error e) {
@@ -114,16 +120,31 @@ public final class Bench {
             return EXIT_WRONG;
         }
         double ms = median(millis);
-        System.out.println(prefix + String.format(Locale.ROOT, " mbps=%.1f ms=%.1f bytes=%d ok=1",
-                expected / 1e6 / (ms / 1e3), ms, expected));
+        // CPU per GiB: the process's CPU over all timed transfers (every thread, JIT and GC included).
+        double cpuPerGib = cpuNanos / 1e9 / ((double) expected * iters / (1L << 30));
+        StringBuilder samples = new StringBuilder();
+        for (double m : millis) {
+            samples.append(samples.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.1f", expected / 1e3 / m));
+        }
+        System.out.println(prefix + String.format(Locale.ROOT, " mbps=%.1f ms=%.1f bytes=%d cpu_s_per_gib=%.3f samples=%s ok=1",
+                expected / 1e6 / (ms / 1e3), ms, expected, cpuPerGib, samples));
         return 0;
     }
 
     static Contender create(String name, Map<String, String> a) throws Exception {
         HttpClient.Version version = "h2".equals(a.getOrDefault("proto", "h1"))
                 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
+        URI uri = URI.create(require(a, "url"));
+        Path out = a.containsKey("out") ? Path.of(a.get("out")) : null;
         return switch (name) {
             case "jdk-count" -> JdkContenders.counting(version);
+            case "jdk-file" -> JdkContenders.toFile(version, requireOut(out));
+            case "netty" -> NettyClient.contender(uri, null);
+            case "netty-file" -> NettyClient.contender(uri, requireOut(out));
+            case "apache-classic" -> ApacheContenders.classic(null);
+            case "apache-classic-file" -> ApacheContenders.classic(requireOut(out));
+            case "apache-async" -> ApacheContenders.async(null);
+            case "apache-async-file" -> ApacheContenders.async(requireOut(out));
             case "jdk-bytes" -> JdkContenders.byteArrays(version);
             case "okhttp" -> new OkHttpContender(version == HttpClient.Version.HTTP_2);
             default -> {
@@ -133,6 +154,13 @@ public final class Bench {
                 throw new IllegalArgumentException("unknown contender: " + name);
             }
         };
+    }
+
+    private static Path requireOut(Path out) {
+        if (out == null) {
+            throw new IllegalArgumentException("a -file contender needs out=DIR");
+        }
+        return out;
     }
 
     /**

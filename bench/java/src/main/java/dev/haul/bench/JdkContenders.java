@@ -51,6 +51,81 @@ final class JdkContenders {
         };
     }
 
+    /** {@code HttpClient.send} with {@code BodyHandlers.ofFile}, the JDK's own file path. */
+    static Contender toFile(HttpClient.Version version, java.nio.file.Path out) {
+        HttpClient client = client(version);
+        java.nio.file.Path target = out.resolve("jdk-file.bin");
+        return new Contender() {
+            @Override
+            public long fetch(URI uri) throws Exception {
+                HttpResponse<java.nio.file.Path> r = client.send(get(uri), BodyHandlers.ofFile(target));
+                requireOk(r.statusCode(), uri);
+                return java.nio.file.Files.size(target);
+            }
+
+            @Override
+            public java.nio.file.Path lastFile() {
+                return target;
+            }
+        };
+    }
+
+    /**
+     * Case 6: {@code conns} lanes of {@code sendAsync}, each sending the next request when its
+     * response ends; {@code ofFile} into the directory, or a counting subscriber.
+     */
+    static SmallClient small(HttpClient.Version version, int conns) {
+        HttpClient client = client(version);
+        return (uris, dir) -> {
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(conns);
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            for (int l = 0; l < conns; l++) {
+                new Object() {
+                    void send() {
+                        int i = next.getAndIncrement();
+                        if (i >= uris.size()) {
+                            if (running.decrementAndGet() == 0) {
+                                all.complete(null);
+                            }
+                            return;
+                        }
+                        URI uri = uris.get(i);
+                        CompletableFuture<Long> f = dir == null
+                                ? client.sendAsync(get(uri), info -> new CountingSubscriber()).thenApply(r -> {
+                                    requireOk(r.statusCode(), uri);
+                                    return r.body();
+                                })
+                                : client.sendAsync(get(uri), BodyHandlers.ofFile(dir.resolve(SmallClient.name(uri))))
+                                        .thenApply(r -> {
+                                            requireOk(r.statusCode(), uri);
+                                            return sizeOf(r.body());
+                                        });
+                        f.whenComplete((n, t) -> {
+                            if (t != null) {
+                                all.completeExceptionally(t);
+                            } else {
+                                total.addAndGet(n);
+                                send();
+                            }
+                        });
+                    }
+                }.send();
+            }
+            all.get(10, java.util.concurrent.TimeUnit.MINUTES);
+            return total.get();
+        };
+    }
+
+    private static long sizeOf(java.nio.file.Path p) {
+        try {
+            return java.nio.file.Files.size(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static void requireOk(int status, URI uri) {
         if (status != 200) {
             throw new IllegalStateException("HTTP " + status + " for " + uri);

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Case 4: N concurrent downloads from a throttled server through one client. Measures live Java
- * threads (ThreadMXBean: platform threads the JVM knows, daemon included), and heap used after a
- * full GC once every download has received its first bytes, against the same after a warm-up
- * download; then waits (bounded) for all of them and checks each one.
+ * threads (ThreadMXBean: platform threads the JVM knows, daemon included; virtual threads are not
+ * counted), heap used after a full GC and the process's resident set (VmRSS: thread stacks,
+ * direct buffers, selectors) once every download has received its first bytes, against the same
+ * after a warm-up download; then waits (bounded) for all of them and checks each one.
  */
 final class Scale {
 
@@ -56,6 +57,7 @@ final class Scale {
                 return Bench.EXIT_WRONG;
             }
             long heapBase = heapAfterGc(memory);
+            long rssBase = Cpu.rssKib();
             int threadsIdle = threads.getThreadCount();
             threads.resetPeakThreadCount();
 
@@ -74,6 +76,7 @@ final class Scale {
             int startedAtSample = started.get();
             int threadsInflight = threads.getThreadCount();
             long heapInflight = heapAfterGc(memory);
+            long rssInflight = Cpu.rssKib();
             int doneAtSample = countDone(all);
             while (!allDone(all) && System.nanoTime() < deadline) {
                 maxSeen = Math.max(maxSeen, threads.getThreadCount());
@@ -110,9 +113,12 @@ final class Scale {
             System.out.println(prefix + String.format(Locale.ROOT,
                     " n=%d started=%d inflight=%d completed=%d intact=%d threads_jvm=%d threads_idle=%d"
                             + " threads_inflight=%d threads_peak=%d heap_base_mib=%.1f heap_inflight_mib=%.1f"
-                            + " heap_per_dl_kib=%.1f wall_s=%.2f ok=%d%s",
+                            + " heap_per_dl_kib=%.1f rss_base_mib=%.1f rss_inflight_mib=%.1f rss_per_dl_kib=%.1f"
+                            + " threads_per_dl=%.3f java=%s wall_s=%.2f ok=%d%s",
                     n, startedAtSample, inflight, completed, intact, threadsJvm, threadsIdle, threadsInflight, peak,
                     heapBase / 1048576.0, heapInflight / 1048576.0, (heapInflight - heapBase) / 1024.0 / inflight,
+                    rssBase / 1024.0, rssInflight / 1024.0, (rssInflight - rssBase) / (double) inflight,
+                    (threadsInflight - threadsIdle) / (double) inflight, Runtime.version().feature(),
                     wallS, ok ? 1 : 0, firstFailure == null ? "" : " reason=" + firstFailure));
             return ok ? 0 : Bench.EXIT_WRONG;
         }

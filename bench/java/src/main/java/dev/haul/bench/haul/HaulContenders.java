@@ -7,6 +7,8 @@ import dev.haul.DownloadManager;
 import dev.haul.DownloadRequest;
 import dev.haul.DownloadResult;
 import dev.haul.Progress;
+import dev.haul.Transport;
+import dev.haul.bench.SmallClient;
 import dev.haul.bench.Contender;
 import dev.haul.bench.ScaleClient;
 import java.io.FileOutputStream;
@@ -44,6 +46,9 @@ public final class HaulContenders {
 
     private static DownloadManager manager(Map<String, String> a, int concurrent, boolean fsync) throws Exception {
         DownloadManager.Builder b = DownloadManager.builder().fsync(fsync);
+        if (a.getOrDefault("contender", "").startsWith("haul-jdk")) {
+            b.transport(Transport.JDK);   // haul-jdk-*: the same engine over the JDK client
+        }
         if ("h2".equals(a.get("proto"))) {
             b.httpVersion(HttpClient.Version.HTTP_2);
         }
@@ -60,6 +65,9 @@ public final class HaulContenders {
     /** Called reflectively by {@code Bench.create}. */
     public static Contender contender(Map<String, String> a) throws Exception {
         String name = a.get("contender");
+        if (name.startsWith("haul-jdk-")) {
+            name = "haul-" + name.substring("haul-jdk-".length());
+        }
         DownloadManager manager = manager(a, 0, !name.equals("haul-file-nofsync"));
         Path out = Path.of(a.getOrDefault("out", System.getProperty("java.io.tmpdir")));
         long memoryCap = Long.parseLong(a.get("bytes")) + 1024 * 1024;
@@ -187,6 +195,39 @@ public final class HaulContenders {
         public void close() {
             manager.close();
         }
+    }
+
+    /**
+     * Called reflectively by {@code Small.run}: one manager with {@code conns} downloads and
+     * connections at a time, every URL of a round submitted at once (as {@code haul get -i LIST -j N}
+     * does), each to a {@link Destination#file} or a counting stream. {@code haul-nofsync} turns
+     * fsync off (no other contender syncs); {@code haul-jdk*} runs over the JDK client,
+     * {@code proto=h2} with HTTP/2.
+     */
+    public static SmallClient smallClient(Map<String, String> a) throws Exception {
+        String name = a.get("contender");
+        int conns = Integer.parseInt(a.get("conns"));
+        DownloadManager manager = manager(a, conns, !name.contains("nofsync"));
+        return new SmallClient() {
+            @Override
+            public long round(java.util.List<URI> uris, Path dir) {
+                java.util.List<CompletableFuture<? extends DownloadResult<?>>> all = new java.util.ArrayList<>(uris.size());
+                for (URI uri : uris) {
+                    Destination<?> d = dir == null ? counting().get() : Destination.file(dir.resolve(SmallClient.name(uri)));
+                    all.add(manager.download(builder(uri).build(), d).result());
+                }
+                long total = 0;
+                for (CompletableFuture<? extends DownloadResult<?>> f : all) {
+                    total += f.join().size();
+                }
+                return total;
+            }
+
+            @Override
+            public void close() {
+                manager.close();
+            }
+        };
     }
 
     /** Called reflectively by {@code Scale.run}: one manager for all N downloads, none queued. */
