@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
 # Haul's benchmark: one entry point. Installs what it needs (Debian packages, Maven artifacts),
 # starts nginx on 127.0.0.1 (plain HTTP/1.1, TLS HTTP/1.1, TLS HTTP/2, a logged port for small
-# files and a throttled port), generates the files, runs every case several times alternating the
-# contenders, prints one report of medians and ratios, and stops its nginx on exit, even on failure.
+# files and a throttled port), generates the files on tmpfs, runs every case several times
+# interleaving the contenders in both orders (ABC.. then ..CBA), prints one report of medians,
+# spreads, CPU and target verdicts, and stops its nginx on exit, even on failure.
 #
-#   bench/run.sh            full run (1 GiB files, 5 repetitions; about 15 minutes on 2 cores)
+#   bench/run.sh            full run (1 GiB files, 5 repetitions; about 30 minutes on 2 cores)
 #   bench/run.sh --smoke    small files, 1 repetition; for CI; exits non-zero if a contender
 #                           fails to produce a correct body or file
-#   options: --cases 1,2,3,4,5   --reps N
+#   options: --cases 1,2,3,4,5,6,7   --reps N
 #   environment: MAVEN_REPO_LOCAL (passed to Maven as -Dmaven.repo.local), BENCH_PORT_BASE
-#                (default 28180; five consecutive ports), BENCH_WORK (default bench/work), JAVA,
-#                HAUL_LAUNCHER (default ./haul of this checkout)
+#                (default 28180; five consecutive ports), BENCH_WORK (default bench/work: results),
+#                BENCH_TMPFS (default /dev/shm/haul-bench when /dev/shm is tmpfs: data, downloads),
+#                JAVA (the in-JVM cases; default JAVA17), JAVA17, JAVA25 (default: found under
+#                /usr/lib/jvm), HAUL_LAUNCHER (default ./haul of this checkout)
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 WORK=${BENCH_WORK:-$BENCH_DIR/work}
 PORT_BASE=${BENCH_PORT_BASE:-28180}
-JAVA=${JAVA:-java}
+
+# The JDKs: 17 (Haul's floor) runs the in-JVM cases; 25, when installed, adds the launcher's AOT
+# cache (cases 2, 3, 7) and virtual threads (case 4).
+find_jdk() { # feature version
+  local j
+  for j in /usr/lib/jvm/java-$1-openjdk-amd64 /usr/lib/jvm/temurin-$1-jdk-amd64 /usr/lib/jvm/*-$1-* /usr/lib/jvm/jdk-$1*; do
+    if [ -x "$j/bin/java" ]; then echo "$j/bin/java"; return 0; fi
+  done
+  return 1
+}
+JAVA17=${JAVA17:-$(find_jdk 17 || command -v java || echo java)}
+JAVA25=${JAVA25:-$(find_jdk 25 || true)}
+JAVA=${JAVA:-$JAVA17}
+# Data and downloads live on tmpfs, so the whole-process targets measure the clients, not a disk.
+if [ -z "${BENCH_TMPFS:-}" ]; then
+  if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then BENCH_TMPFS=/dev/shm/haul-bench; else BENCH_TMPFS=$WORK; fi
+fi
 
 MODE=full
-CASES=1,2,3,4,5
+CASES=1,2,3,4,5,6,7
 REPS=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,10 +57,13 @@ MiB=1048576
 if [ "$MODE" = smoke ]; then
   BIG=$((16 * MiB)); MID=$((4 * MiB)); SMALL_N=200; SCALE_N=100; SLOW=$((16 * 1024))
   REPS=${REPS:-1}; WARMUP=1; ITERS=1; MID_WARMUP=1; MID_ITERS=1; STEP_TIMEOUT=60; LIMIT_RATE=8k
+  ROUNDS=3; START_REPS=1
 else
   BIG=$((1024 * MiB)); MID=$((256 * MiB)); SMALL_N=2000; SCALE_N=1000; SLOW=$((128 * 1024))
   REPS=${REPS:-5}; WARMUP=1; ITERS=2; MID_WARMUP=2; MID_ITERS=3; STEP_TIMEOUT=600
   LIMIT_RATE=16k      # the trickle for case 4: a 128 KiB body takes about 8 s
+  ROUNDS=15           # case 6: round 1 cold, 2-4 early, 11-15 steady (the bake-off's D)
+  START_REPS=$((REPS * 2))
 fi
 SMALL_SIZE=16384
 PARALLEL=8
@@ -57,8 +79,20 @@ fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 has() { case ",$CASES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+# The contenders of repetition $1 in the given order, reversed on even repetitions (ABC CBA ABC ..),
+# so no contender always runs right after the same neighbour.
+order() { # rep contender...
+  local rep=$1 i; shift
+  local a=("$@")
+  if [ $((rep % 2)) -eq 0 ]; then
+    for ((i = ${#a[@]} - 1; i >= 0; i--)); do echo "${a[$i]}"; done
+  else
+    printf '%s\n' "${a[@]}"
+  fi
+}
 
-mkdir -p "$WORK"
+mkdir -p "$WORK" "$BENCH_TMPFS"
+OUT=$BENCH_TMPFS/out
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$WORK/results-$MODE-$STAMP.txt
 : > "$RESULTS"
@@ -68,7 +102,8 @@ FAILURES=0
 
 install_tools() {
   local missing=() pair
-  for pair in nginx:nginx curl:curl wget:wget aria2c:aria2 openssl:openssl /usr/bin/time:time \
+  # axel is not a contender yet; installed for the segmented-download cases to come.
+  for pair in nginx:nginx curl:curl wget:wget aria2c:aria2 axel:axel openssl:openssl /usr/bin/time:time \
               sha256sum:coreutils keytool:openjdk-17-jdk-headless mvn:maven; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
   done
@@ -92,7 +127,7 @@ make_file() { # path size
 }
 
 make_data() {
-  WWW=$WORK/www-$MODE      # one set per mode, so switching modes does not regenerate 1 GiB
+  WWW=$BENCH_TMPFS/www-$MODE      # one set per mode, so switching modes does not regenerate 1 GiB
   mkdir -p "$WWW"
   make_file "$WWW/big.bin" "$BIG"
   make_file "$WWW/mid.bin" "$MID"
@@ -105,12 +140,16 @@ make_data() {
     (cd "$WWW/small" && sha256sum f*.bin > "$WWW/small.sha256")
     echo "$SMALL_N" > "$WWW/small/.count"
   fi
-  LIST=$WORK/small.list
+  LIST=$WORK/small.list            # plain HTTP/1.1 on the logged port
+  LIST_TLS=$WORK/small-tls.list    # TLS HTTP/1.1
+  LIST_H2=$WORK/small-h2.list      # TLS, HTTP/2 offered by ALPN
   CURL_CFG=$WORK/small.curl
-  : > "$LIST"; : > "$CURL_CFG"
+  : > "$LIST"; : > "$CURL_CFG"; : > "$LIST_TLS"; : > "$LIST_H2"
   local f
   for f in "$WWW"/small/f*.bin; do
     echo "http://127.0.0.1:$P_SMALL/small/${f##*/}" >> "$LIST"
+    echo "https://127.0.0.1:$P_TLS1/small/${f##*/}" >> "$LIST_TLS"
+    echo "https://127.0.0.1:$P_TLS2/small/${f##*/}" >> "$LIST_H2"
     echo "url = \"http://127.0.0.1:$P_SMALL/small/${f##*/}\"" >> "$CURL_CFG"
   done
   chmod -R a+rX "$WWW"
@@ -167,6 +206,8 @@ http {
   types { application/octet-stream bin; }
   log_format conns '\$connection \$connection_requests \$status \$body_bytes_sent';
   server { listen 127.0.0.1:$P_PLAIN; root $WWW; }
+  # One cipher suite for every client (the bake-off's setup), so TLS compares the clients, not ciphers.
+  ssl_protocols TLSv1.3; ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256; output_buffers 2 256k;
   server { listen 127.0.0.1:$P_TLS1 ssl; root $WWW;
            ssl_certificate $TLS/cert.pem; ssl_certificate_key $TLS/key.pem; }
   server { listen 127.0.0.1:$P_TLS2 ssl http2; root $WWW;
@@ -213,13 +254,17 @@ build_java() {
   CP=$BENCH_DIR/java/target/classes:$(cat "$WORK/classpath.txt")
 }
 
-# The same flags for every JVM contender; bufsize is the JDK client's "best settings" (see
-# shared/notes/http-transport.md, section 6).
-jvm_flags() { # [no-bufsize]
-  JVM=("$JAVA" -Xms1g -Xmx2g -XX:+UseG1GC
-       "-Djavax.net.ssl.trustStore=$TLS/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit)
-  [ "${1:-}" = no-bufsize ] || JVM+=(-Djdk.httpclient.bufsize=262144)
-  JVM+=(-cp "$CP" dev.haul.bench.Bench)
+# The same flags for every JVM contender, the bake-off's: Serial GC and a fixed heap, the trust
+# store, the JDK client's 256 KiB buffers, and a common pool of at least 2 (the "fj" rows: on 2 CPUs
+# a pool of 1 makes the JDK client start a thread per async step; it changes nothing for others).
+jvm_flags() { # [java] [no-bufsize]
+  JVM=("${1:-$JAVA}" -XX:+UseSerialGC -Xms512m -Xmx1g
+       "-Djavax.net.ssl.trustStore=$TLS/trust.p12" -Djavax.net.ssl.trustStorePassword=changeit
+       -Djavax.net.ssl.trustStoreType=PKCS12)
+  [ "${2:-}" = no-bufsize ] || JVM+=(-Djdk.httpclient.bufsize=262144)
+  JVM+=(
+       "-Djava.util.concurrent.ForkJoinPool.common.parallelism=$(( $(nproc) > 2 ? $(nproc) - 1 : 2 ))"
+       -cp "$CP" dev.haul.bench.Bench)
 }
 
 # Runs one JVM contender, keeps its RESULT line, counts failures.
@@ -243,25 +288,6 @@ run_jvm() { # description, then Bench arguments
   fi
 }
 
-# ---------------------------------------------------------------- case 1: in process, 1 GiB
-
-case1() {
-  log "case 1: $BIG bytes in process, $REPS repetitions, $WARMUP warm-up + $ITERS timed per JVM"
-  jvm_flags
-  local sc url proto rep c
-  for sc in "h1-plain http://127.0.0.1:$P_PLAIN/big.bin h1" \
-            "h1-tls https://127.0.0.1:$P_TLS1/big.bin h1" \
-            "h2-tls https://127.0.0.1:$P_TLS2/big.bin h2"; do
-    read -r sc url proto <<<"$sc"
-    for rep in $(seq 1 "$REPS"); do
-      for c in haul-stream jdk-bytes jdk-count okhttp; do
-        run_jvm "case 1 $sc $c" throughput case=1 "scenario=$sc" "contender=$c" "url=$url" "proto=$proto" \
-          "bytes=$BIG" "warmup=$WARMUP" "iters=$ITERS"
-      done
-    done
-  done
-}
-
 # ---------------------------------------------------------------- whole-process helpers
 
 # Runs a command under /usr/bin/time; sets WALL, CPU, RSS_MIB. Returns the command's status.
@@ -275,27 +301,48 @@ timed() {
 }
 
 # The launcher under test; HAUL_LAUNCHER points at another checkout's (e.g. a branch not yet on main).
+# Its variants: haul = the launcher as a user gets it (its own choice of JDK and class data),
+# haul-17 / haul-25 = that JDK (HAUL_JAVA), -nocds / -noaot = without its archive or AOT cache.
 HAUL_CLI=${HAUL_LAUNCHER:-$REPO/haul}
+haul_env() { # variant -> sets HENV (env assignments for `env`)
+  HENV=(-u HAUL_JAVA -u HAUL_NO_CDS)
+  case $1 in
+    haul|haul-nofsync) ;;
+    haul-17*) HENV+=("HAUL_JAVA=$JAVA17") ;;
+    haul-25*) HENV+=("HAUL_JAVA=$JAVA25") ;;
+  esac
+  case $1 in *-nocds|*-noaot) HENV+=(HAUL_NO_CDS=1) ;; esac
+}
+haul_variant_available() { # variant
+  case $1 in haul-25*) [ -n "$JAVA25" ] || return 1 ;; esac
+  haul_cli_available
+}
 haul_cli_available() {
   [ -x "$HAUL_CLI" ] || return 1
   [ "${HAUL_CLI_CHECKED:-}" = 1 ] && return 0
-  log "warming up ./haul (it builds the CLI on first use)"
-  local probe=$WORK/out/probe.bin
-  mkdir -p "$WORK/out"
-  if timeout 600 "$HAUL_CLI" get "http://127.0.0.1:$P_PLAIN/slow.bin" -o "$probe" >"$WORK/haul-warmup.log" 2>&1 \
-      && cmp -s "$probe" "$WWW/slow.bin"; then
+  log "warming up ./haul (it builds the CLI on first use, then records class data per JDK)"
+  local probe=$OUT/probe.bin v
+  mkdir -p "$OUT"
+  HAUL_CLI_CHECKED=1
+  if timeout 600 env -u HAUL_JAVA -u HAUL_NO_CDS "$HAUL_CLI" get "http://127.0.0.1:$P_PLAIN/slow.bin" -o "$probe" \
+        >"$WORK/haul-warmup.log" 2>&1 && cmp -s "$probe" "$WWW/slow.bin"; then
     rm -f "$probe"
-    HAUL_CLI_CHECKED=1
+    for v in haul-17 haul-25; do
+      [ -n "$JAVA25" ] || [ "$v" = haul-17 ] || continue
+      haul_env "$v"
+      timeout 300 env "${HENV[@]}" "$HAUL_CLI" --version >>"$WORK/haul-warmup.log" 2>&1 || true
+    done
+    echo "INFO haul-version=$(env -u HAUL_JAVA -u HAUL_NO_CDS "$HAUL_CLI" --version 2>&1 | tr '\n' '|')" \
+      | tee -a "$RESULTS"
     return 0
   fi
   rm -f "$probe"
-  HAUL_CLI_CHECKED=1
   log "FAILED: ./haul get did not produce a correct file; see $WORK/haul-warmup.log"
   return 0      # available but broken: the timed runs record the failure
 }
 
 # The JDK client alone, as its own process with the launcher's JVM flags and its own class-data
-# archive (as ./haul has): how much of a gap to curl is the JVM and the transport, not Haul.
+# archive (as ./haul has on 17): how much of a gap to curl is the JVM and the JDK client, not Haul.
 RAW_JSA=$WORK/rawfetch.jsa
 rm -f "$RAW_JSA"    # made afresh for the harness built by this run
 raw_jdk() { # RawFetch arguments
@@ -303,13 +350,13 @@ raw_jdk() { # RawFetch arguments
                "-Djava.util.concurrent.ForkJoinPool.common.parallelism=$(( $(nproc) > 2 ? $(nproc) - 1 : 2 ))"
                -Xlog:disable -cp "$BENCH_DIR/java/target/classes")
   if [ ! -f "$RAW_JSA" ]; then
-    mkdir -p "$WORK/out"
-    "$JAVA" "${flags[@]}" "-XX:ArchiveClassesAtExit=$RAW_JSA" dev.haul.bench.RawFetch \
-      "http://127.0.0.1:$P_PLAIN/slow.bin" "$WORK/out/raw-probe.bin" >/dev/null 2>&1 || rm -f "$RAW_JSA"
-    rm -f "$WORK/out/raw-probe.bin"
+    mkdir -p "$OUT"
+    "$JAVA17" "${flags[@]}" "-XX:ArchiveClassesAtExit=$RAW_JSA" dev.haul.bench.RawFetch \
+      "http://127.0.0.1:$P_PLAIN/slow.bin" "$OUT/raw-probe.bin" >/dev/null 2>&1 || rm -f "$RAW_JSA"
+    rm -f "$OUT/raw-probe.bin"
   fi
   [ -f "$RAW_JSA" ] && flags+=("-XX:SharedArchiveFile=$RAW_JSA")
-  timed "$JAVA" "${flags[@]}" dev.haul.bench.RawFetch "$@"
+  timed "$JAVA17" "${flags[@]}" dev.haul.bench.RawFetch "$@"
 }
 
 record_unavailable() { # case scenario contender reason
@@ -322,30 +369,74 @@ fail() { # result-prefix reason
   log "FAILED: $1 ($2); output tail:"; tail -5 "$WORK/last-cmd.out" >&2 || true
 }
 
+# ---------------------------------------------------------------- case 1: in process, 1 GiB
+
+# curl beside the in-JVM contenders: a whole process, so its time includes its (tiny) start-up.
+curl_big() { # scenario url file|-
+  local prefix="RESULT case=1 scenario=$1 contender=curl" rc=0 target=$3 mbps
+  [ "$target" = - ] && target=/dev/null
+  timed curl -s --http1.1 --cacert "$TLS/cert.pem" -o "$target" "$2" || rc=$?
+  if [ $rc -ne 0 ]; then fail "$prefix" "exit-$rc"; return; fi
+  if [ "$3" != - ]; then
+    cmp -s "$target" "$WWW/big.bin" || { fail "$prefix" file-differs; rm -f "$target"; return; }
+    rm -f "$target"
+  fi
+  mbps=$(echo "scale=1; $BIG / 1000000 / $WALL" | bc)
+  echo "$prefix mbps=$mbps ms=$(echo "$WALL * 1000" | bc) bytes=$BIG cpu_s_per_gib=$(echo "scale=3; $CPU * 1073741824 / $BIG" | bc) samples=$mbps ok=1" \
+    | tee -a "$RESULTS"
+}
+
+case1() {
+  log "case 1: $BIG bytes in process, $REPS repetitions, $WARMUP warm-up + $ITERS timed per JVM"
+  jvm_flags
+  mkdir -p "$OUT/c1"
+  local sc url proto sink rep c list
+  # scenario url proto sink: count = bodies counted in memory; file = written to tmpfs.
+  for sc in "h1-plain http://127.0.0.1:$P_PLAIN/big.bin h1 count" \
+            "h1-file http://127.0.0.1:$P_PLAIN/big.bin h1 file" \
+            "h1-tls https://127.0.0.1:$P_TLS1/big.bin h1 count" \
+            "h2-tls https://127.0.0.1:$P_TLS2/big.bin h2 count"; do
+    read -r sc url proto sink <<<"$sc"
+    case $sc in
+      h1-plain|h1-tls) list=(haul-stream haul-jdk-stream jdk-count okhttp netty apache-classic apache-async curl) ;;
+      h1-file) list=(haul-file-nofsync haul-file jdk-file netty-file apache-classic-file apache-async-file curl) ;;
+      h2-tls) list=(haul-stream jdk-count okhttp) ;;   # HTTP/2 selects Haul's JDK transport
+    esac
+    for rep in $(seq 1 "$REPS"); do
+      for c in $(order "$rep" "${list[@]}"); do
+        if [ "$c" = curl ]; then
+          if [ "$sink" = file ]; then curl_big "$sc" "$url" "$OUT/c1/curl.bin"; else curl_big "$sc" "$url" -; fi
+          continue
+        fi
+        run_jvm "case 1 $sc $c" throughput case=1 "scenario=$sc" "contender=$c" "url=$url" "proto=$proto" \
+          "bytes=$BIG" "warmup=$WARMUP" "iters=$ITERS" "out=$OUT/c1"
+      done
+    done
+  done
+}
+
 # ---------------------------------------------------------------- case 2: whole process, 1 GiB to a file
 
 case2() {
-  log "case 2: $BIG bytes to a file, whole process, $REPS repetitions"
-  local url=http://127.0.0.1:$P_PLAIN/big.bin dir=$WORK/out/c2 rep c file prefix rc
+  log "case 2: $BIG bytes to a file on tmpfs, whole process, $REPS repetitions"
+  local url=http://127.0.0.1:$P_PLAIN/big.bin dir=$OUT/c2 rep c file prefix rc
   mkdir -p "$dir"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul haul-nofsync jdk-raw curl wget aria2c; do
+    for c in $(order "$rep" haul haul-nofsync haul-17 jdk-raw curl wget aria2c); do
       file=$dir/$c.bin
       rm -f "$file" "$file.aria2"
       sync
       prefix="RESULT case=2 scenario=h1-plain-file contender=$c"
       rc=0
       case $c in
-        haul)
-          if ! haul_cli_available; then
-            record_unavailable 2 h1-plain-file haul no-launcher-./haul; continue
-          fi
-          timed "$HAUL_CLI" get "$url" -o "$file" || rc=$? ;;
-        haul-nofsync)   # curl, wget and aria2c do not fsync either
-          if ! haul_cli_available; then
-            record_unavailable 2 h1-plain-file haul-nofsync no-launcher-./haul; continue
-          fi
-          timed "$HAUL_CLI" get "$url" -o "$file" --no-fsync || rc=$? ;;
+        haul*)
+          if ! haul_variant_available "$c"; then record_unavailable 2 h1-plain-file "$c" no-launcher-or-jdk; continue; fi
+          haul_env "$c"
+          if [ "$c" = haul-nofsync ]; then
+            timed env "${HENV[@]}" "$HAUL_CLI" get "$url" -o "$file" --no-fsync || rc=$?
+          else
+            timed env "${HENV[@]}" "$HAUL_CLI" get "$url" -o "$file" || rc=$?
+          fi ;;
         jdk-raw) raw_jdk "$url" "$file" || rc=$? ;;
         curl) timed curl -s -o "$file" "$url" || rc=$? ;;
         wget) timed wget -q -O "$file" "$url" || rc=$? ;;
@@ -355,7 +446,7 @@ case2() {
       if [ $rc -ne 0 ]; then fail "$prefix" "exit-$rc"
       elif ! cmp -s "$file" "$WWW/big.bin"; then fail "$prefix" "file-differs"
       else
-        echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB mbps=$(printf '%.1f' "$(echo "scale=3; $BIG / 1000000 / $WALL" | bc)") ok=1" \
+        echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB bytes=$BIG mbps=$(printf '%.1f' "$(echo "scale=3; $BIG / 1000000 / $WALL" | bc)") ok=1" \
           | tee -a "$RESULTS"
       fi
       rm -f "$file" "$file.aria2"
@@ -366,26 +457,24 @@ case2() {
 # ---------------------------------------------------------------- case 3: many small files
 
 case3() {
-  log "case 3: $SMALL_N files of $SMALL_SIZE bytes, $PARALLEL in parallel, $REPS repetitions"
-  local dir=$WORK/out/c3 slog=$NGX/logs/small.log rep c before conns par prefix rc
+  log "case 3: $SMALL_N files of $SMALL_SIZE bytes, $PARALLEL in parallel, to tmpfs, $REPS repetitions"
+  local dir=$OUT/c3 slog=$NGX/logs/small.log rep c before conns par prefix rc
   for rep in $(seq 1 "$REPS"); do
-    for c in haul haul-nofsync jdk-raw curl aria2c wget; do
+    for c in $(order "$rep" haul haul-nofsync haul-25-noaot haul-17 haul-17-nocds jdk-raw curl aria2c wget); do
       rm -rf "$dir" && mkdir -p "$dir"
       prefix="RESULT case=3 scenario=${SMALL_N}x16KiB contender=$c"
       par=$PARALLEL
       before=$(wc -l < "$slog" 2>/dev/null || echo 0)
       rc=0
       case $c in
-        haul)
-          if ! haul_cli_available; then
-            record_unavailable 3 "${SMALL_N}x16KiB" haul no-launcher-./haul; continue
-          fi
-          timed "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q || rc=$? ;;
-        haul-nofsync)
-          if ! haul_cli_available; then
-            record_unavailable 3 "${SMALL_N}x16KiB" haul-nofsync no-launcher-./haul; continue
-          fi
-          timed "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q --no-fsync || rc=$? ;;
+        haul*)
+          if ! haul_variant_available "$c"; then record_unavailable 3 "${SMALL_N}x16KiB" "$c" no-launcher-or-jdk; continue; fi
+          haul_env "$c"
+          if [ "$c" = haul-nofsync ]; then
+            timed env "${HENV[@]}" "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q --no-fsync || rc=$?
+          else
+            timed env "${HENV[@]}" "$HAUL_CLI" get -i "$LIST" -d "$dir" -j "$PARALLEL" -q || rc=$?
+          fi ;;
         jdk-raw) raw_jdk -i "$LIST" "$dir" "$PARALLEL" || rc=$? ;;
         curl) timed curl -s -Z --parallel-max "$PARALLEL" --remote-name-all --output-dir "$dir" -K "$CURL_CFG" \
                 || rc=$? ;;
@@ -411,18 +500,19 @@ case3() {
 case4() {
   local reps=$REPS
   [ "$reps" -gt 3 ] && reps=3
-  log "case 4: $SCALE_N concurrent downloads of $SLOW bytes at $LIMIT_RATE/s each, $reps repetitions"
-  local url=http://127.0.0.1:$P_SLOW/slow.bin sha rep
+  log "case 4: $SCALE_N concurrent downloads of $SLOW bytes at $LIMIT_RATE/s each, $reps repetitions, JDK 17 and 25"
+  local url=http://127.0.0.1:$P_SLOW/slow.bin sha rep j jv c
   sha=$(cat "$WWW/slow.bin.sha256")
   for rep in $(seq 1 "$reps"); do
-    jvm_flags no-bufsize
-    run_jvm "case 4 haul" scale case=4 scenario=default-bufsize contender=haul "url=$url" "bytes=$SLOW" \
-      "n=$SCALE_N" "sha256=$sha" wait=120
-    run_jvm "case 4 jdk" scale case=4 scenario=default-bufsize contender=jdk "url=$url" "bytes=$SLOW" \
-      "n=$SCALE_N" wait=120
-    jvm_flags
-    run_jvm "case 4 haul bufsize" scale case=4 scenario=bufsize-256k contender=haul "url=$url" "bytes=$SLOW" \
-      "n=$SCALE_N" "sha256=$sha" wait=120
+    for j in $(order "$rep" 17 25); do
+      jv=JAVA$j
+      if [ -z "${!jv}" ]; then record_unavailable 4 "jdk$j" haul no-jdk-$j; continue; fi
+      jvm_flags "${!jv}" no-bufsize    # 1,000 connections: the JDK client's default buffers
+      for c in $(order "$rep" haul jdk); do
+        run_jvm "case 4 $c on $j" scale case=4 "scenario=jdk$j" "contender=$c" "url=$url" "bytes=$SLOW" \
+          "n=$SCALE_N" "sha256=$sha" wait=120
+      done
+    done
   done
 }
 
@@ -433,13 +523,62 @@ case5() {
   jvm_flags
   local url=http://127.0.0.1:$P_PLAIN/mid.bin sha rep c
   sha=$(cat "$WWW/mid.bin.sha256")
-  mkdir -p "$WORK/out/c5"
+  mkdir -p "$OUT/c5"
   for rep in $(seq 1 "$REPS"); do
-    for c in haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-sha256 \
-             haul-stream-file haul-stream-file-fsync haul-file haul-file-nofsync; do
-      sync
+    for c in $(order "$rep" haul-memory haul-stream haul-progress haul-stream-progress haul-sha256 haul-stream-sha256 \
+             haul-stream-file haul-stream-file-fsync haul-file haul-file-nofsync); do
       run_jvm "case 5 $c" throughput case=5 scenario=h1-plain "contender=$c" "url=$url" "bytes=$MID" \
-        "sha256=$sha" "out=$WORK/out/c5" "warmup=$MID_WARMUP" "iters=$MID_ITERS"
+        "sha256=$sha" "out=$OUT/c5" "warmup=$MID_WARMUP" "iters=$MID_ITERS"
+    done
+  done
+}
+
+# ---------------------------------------------------------------- case 6: many small files in one JVM
+
+case6() {
+  log "case 6: $SMALL_N files of $SMALL_SIZE bytes over $PARALLEL connections in one JVM, $ROUNDS rounds, $REPS repetitions"
+  jvm_flags
+  local dir=$OUT/c6 sc list proto sink rep c cs args
+  # scenario list proto sink contenders
+  for sc in "h1-file $LIST h1 file haul haul-nofsync haul-jdk-nofsync jdk netty apache-classic apache-async" \
+            "h1-count $LIST h1 count haul jdk netty apache-classic" \
+            "tls-h1-file $LIST_TLS h1 file haul-nofsync haul-jdk-nofsync netty apache-classic" \
+            "tls-h2-file $LIST_H2 h2 file haul-jdk-h2-nofsync"; do
+    read -r sc list proto sink cs <<<"$sc"
+    read -ra cs <<<"$cs"
+    for rep in $(seq 1 "$REPS"); do
+      for c in $(order "$rep" "${cs[@]}"); do
+        args=(case=6 "scenario=$sc" "contender=$c" "list=$list" "www=$WWW" "conns=$PARALLEL" "rounds=$ROUNDS"
+              "size=$SMALL_SIZE" "proto=$proto")
+        [ "$sink" = file ] && args+=("out=$dir")
+        run_jvm "case 6 $sc $c" small "${args[@]}"
+      done
+    done
+  done
+  rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------- case 7: start-up
+
+case7() {
+  log "case 7: cold start of ./haul --version, $START_REPS repetitions"
+  local rep c prefix rc
+  haul_cli_available || { record_unavailable 7 version haul no-launcher; return; }
+  for rep in $(seq 1 "$START_REPS"); do
+    for c in $(order "$rep" haul-25 haul-25-noaot haul-17 haul-17-nocds java-25 java-17); do
+      prefix="RESULT case=7 scenario=version contender=$c"
+      rc=0
+      case $c in
+        java-17) timed "$JAVA17" -Xshare:auto -version || rc=$? ;;
+        java-25) [ -n "$JAVA25" ] || { record_unavailable 7 version "$c" no-jdk-25; continue; }
+                 timed "$JAVA25" -version || rc=$? ;;
+        *) haul_variant_available "$c" || { record_unavailable 7 version "$c" no-jdk-25; continue; }
+           haul_env "$c"
+           timed env "${HENV[@]}" "$HAUL_CLI" --version || rc=$?
+           grep -q '^haul ' "$WORK/last-cmd.out" || rc=1 ;;
+      esac
+      if [ $rc -ne 0 ]; then fail "$prefix" "exit-$rc"
+      else echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB ok=1" | tee -a "$RESULTS"; fi
     done
   done
 }
@@ -449,8 +588,10 @@ case5() {
 machine() {
   echo "INFO date=$(date -u +%Y-%m-%dT%H:%M:%SZ) mode=$MODE reps=$REPS nproc=$(nproc)"
   echo "INFO cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-  echo "INFO mem=$(free -h | awk '/Mem:/ {print $2}') kernel=$(uname -r)"
-  echo "INFO java=$("$JAVA" -version 2>&1 | head -1)"
+  echo "INFO mem=$(free -h | awk '/Mem:/ {print $2}') kernel=$(uname -r) data=$BENCH_TMPFS ($(stat -f -c %T "$BENCH_TMPFS"))"
+  echo "INFO java17=$("$JAVA17" -version 2>&1 | sed -n 2p)"
+  [ -n "$JAVA25" ] && echo "INFO java25=$("$JAVA25" -version 2>&1 | sed -n 2p)"
+  echo "INFO in-JVM cases run on $("$JAVA" -version 2>&1 | head -1)"
   echo "INFO $(nginx -v 2>&1) | $(curl --version | head -1 | cut -d' ' -f1-2) | $(wget --version | head -1 | cut -d' ' -f1-3) | $(aria2c --version | head -1)"
   echo "INFO commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 }
@@ -465,12 +606,15 @@ machine | tee -a "$RESULTS"
 # Other work on the machine skews the numbers; the load average before each case is kept with them.
 load() { echo "INFO load-before-case-$1=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' '/')" | tee -a "$RESULTS"; }
 has 1 && load 1 && case1
+has 6 && load 6 && case6
 has 2 && load 2 && case2
 has 3 && load 3 && case3
+has 7 && load 7 && case7
 has 4 && load 4 && case4
 has 5 && load 5 && case5
 
 stop_nginx
+rm -rf "$OUT"
 REPORT=$WORK/report-$MODE-$STAMP.md
 {
   echo "## Haul benchmark, $MODE mode, $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -4,20 +4,26 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Reads the RESULT lines of one bench run and prints one Markdown report: per case a table of
- * medians over the repetitions, the ratios the issue's targets are stated in, and a verdict per
- * target. Lines look like {@code RESULT case=1 scenario=h1-plain contender=okhttp mbps=1062.3 ok=1}.
+ * medians over the repetitions with their spread and CPU, then one table of the issue's targets,
+ * each with its ratio and a verdict. Lines look like
+ * {@code RESULT case=1 scenario=h1-plain contender=okhttp mbps=1062.3 ok=1}.
  */
 final class Report {
 
+    /** The general-purpose clients kept as contenders; the in-JVM targets compare Haul with them. */
+    static final List<String> GENERAL = List.of("netty", "apache-classic", "apache-async");
+
     private final Map<String, Group> groups = new LinkedHashMap<>();
-    private final List<String> verdicts = new ArrayList<>();
+    private final List<String[]> targets = new ArrayList<>();
 
     private Report() {
     }
@@ -66,27 +72,52 @@ final class Report {
             return runs.stream().filter(r -> "0".equals(r.get("ok"))).count();
         }
 
-        /** Median of a numeric field over the successful runs; NaN if none. */
-        double median(String field) {
+        List<Double> values(String field) {
             List<Double> v = new ArrayList<>();
             for (Map<String, String> r : runs) {
                 if ("1".equals(r.get("ok")) && r.containsKey(field)) {
-                    v.add(Double.parseDouble(r.get(field)));
+                    for (String s : r.get(field).split(",")) {
+                        v.add(Double.parseDouble(s));
+                    }
                 }
             }
-            return Bench.median(v);
+            Collections.sort(v);
+            return v;
+        }
+
+        /** Median of a numeric field over the successful runs; NaN if none. */
+        double median(String field) {
+            return Bench.median(values(field));
         }
 
         double max(String field) {
-            double m = Double.NaN;
-            for (Map<String, String> r : runs) {
-                if ("1".equals(r.get("ok")) && r.containsKey(field)) {
-                    double d = Double.parseDouble(r.get(field));
-                    m = Double.isNaN(m) ? d : Math.max(m, d);
-                }
-            }
-            return m;
+            List<Double> v = values(field);
+            return v.isEmpty() ? Double.NaN : v.get(v.size() - 1);
         }
+
+        double min(String field) {
+            List<Double> v = values(field);
+            return v.isEmpty() ? Double.NaN : v.get(0);
+        }
+
+        /** "[q1–q3]" over every value of the field (comma-separated samples pooled), or min–max below 4 values. */
+        String spread(String field, int decimals) {
+            List<Double> v = values(field);
+            if (v.isEmpty()) {
+                return "";
+            }
+            if (v.size() < 4) {
+                return "[" + fmt(v.get(0), decimals) + "–" + fmt(v.get(v.size() - 1), decimals) + "]";
+            }
+            return "[" + fmt(quantile(v, 0.25), decimals) + "–" + fmt(quantile(v, 0.75), decimals) + "]";
+        }
+    }
+
+    static double quantile(List<Double> sorted, double q) {
+        double pos = q * (sorted.size() - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted.get(lo) + (sorted.get(hi) - sorted.get(lo)) * (pos - lo);
     }
 
     void add(String line) {
@@ -103,7 +134,8 @@ final class Report {
     }
 
     Group group(String kase, String scenario, String contender) {
-        return groups.get(kase + "|" + scenario + "|" + contender);
+        Group g = groups.get(kase + "|" + scenario + "|" + contender);
+        return g == null || g.unavailable() || g.okRuns() == 0 ? null : g;
     }
 
     List<Group> ofCase(String kase) {
@@ -113,21 +145,23 @@ final class Report {
     String render() {
         StringBuilder out = new StringBuilder();
         case1(out);
-        case2(out);
-        case3(out);
+        case6(out);
+        wholeProcess(out, "2");
+        wholeProcess(out, "3");
+        case7(out);
         case4(out);
         case5(out);
-        if (!verdicts.isEmpty()) {
-            out.append("\n### Targets\n\n");
-            for (String v : verdicts) {
-                out.append("- ").append(v).append('\n');
+        if (!targets.isEmpty()) {
+            out.append("\n### Targets\n\n| target | measured | ratio | verdict |\n|---|---|---|---|\n");
+            for (String[] t : targets) {
+                out.append("| ").append(String.join(" | ", t)).append(" |\n");
             }
         }
         return out.toString();
     }
 
-    private static String fmt(double d, int decimals) {
-        return Double.isNaN(d) ? "–" : String.format(Locale.ROOT, "%." + decimals + "f", d);
+    static String fmt(double d, int decimals) {
+        return Double.isNaN(d) || Double.isInfinite(d) ? "–" : String.format(Locale.ROOT, "%." + decimals + "f", d);
     }
 
     private static String runs(Group g) {
@@ -135,12 +169,34 @@ final class Report {
         return g.failedRuns() > 0 ? s + " (FAILED " + g.failedRuns() + ")" : s;
     }
 
-    private void verdict(String target, double value, boolean pass, String shown) {
-        if (Double.isNaN(value)) {
-            verdicts.add("n/a  " + target + ": not measured");
-        } else {
-            verdicts.add((pass ? "MET  " : "MISSED ") + target + ": " + shown);
+    /** Adds a target row; {@code pass} null means information, not a target. */
+    private void target(String what, String measured, double ratio, Boolean pass) {
+        String verdict = Double.isNaN(ratio) ? "not measured" : pass == null ? "info" : pass ? "met" : "**missed**";
+        targets.add(new String[] {what, measured, fmt(ratio, 2), verdict});
+    }
+
+    private boolean unavailableRow(StringBuilder out, Group g, int columns) {
+        if (!g.unavailable()) {
+            return false;
         }
+        out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | not available (")
+                .append(g.reason()).append(")").append(" |".repeat(columns - 2)).append('\n');
+        return true;
+    }
+
+    /** The best (highest or lowest) median of a field among contenders matching {@code which}. */
+    private Group best(String kase, String scenario, String field, boolean highest, Predicate<String> which) {
+        Group best = null;
+        for (Group g : ofCase(kase)) {
+            if (!g.scenario.equals(scenario) || !which.test(g.contender) || group(kase, scenario, g.contender) == null) {
+                continue;
+            }
+            double v = g.median(field);
+            if (best == null || (highest ? v > best.median(field) : v < best.median(field))) {
+                best = g;
+            }
+        }
+        return best;
     }
 
     // ------------------------------------------------------------------ case 1
@@ -150,108 +206,202 @@ final class Report {
         if (gs.isEmpty()) {
             return;
         }
-        out.append("\n### Case 1: large file in process (MB/s = 10^6 B/s, median; ratio = haul-stream / contender)\n\n");
-        out.append("| scenario | contender | runs | MB/s | haul-stream ÷ it |\n|---|---|---|---|---|\n");
+        out.append("\n### Case 1: large file in one JVM, warm (MB/s = 10^6 B/s; median of the JVMs' medians;"
+                + " [IQR] over every timed transfer; CPU = the process's, all threads)\n\n");
+        out.append("| scenario | contender | runs | s per transfer | MB/s | [IQR] | CPU s/GiB |\n|---|---|---|---|---|---|---|\n");
         for (Group g : gs) {
-            if (g.unavailable()) {
-                out.append("| ").append(g.scenario).append(" | ").append(g.contender)
-                        .append(" | not available (").append(g.reason()).append(") | | |\n");
+            if (unavailableRow(out, g, 7)) {
                 continue;
             }
-            Group haul = group("1", g.scenario, "haul-stream");
-            double ratio = haul == null ? Double.NaN : haul.median("mbps") / g.median("mbps");
             out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
-                    .append(" | ").append(fmt(g.median("mbps"), 0)).append(" | ").append(fmt(ratio, 3)).append(" |\n");
+                    .append(" | ").append(fmt(g.median("ms") / 1000, 3))
+                    .append(" | ").append(fmt(g.median("mbps"), 0))
+                    .append(" | ").append(g.spread("samples", 0))
+                    .append(" | ").append(fmt(g.median("cpu_s_per_gib"), 2)).append(" |\n");
         }
-        for (String scenario : gs.stream().map(g -> g.scenario).distinct().toList()) {
-            Group haul = group("1", scenario, "haul-stream");
-            double h = haul == null ? Double.NaN : haul.median("mbps");
-            Group bytes = group("1", scenario, "jdk-bytes");
-            Group ok = group("1", scenario, "okhttp");
-            if (bytes != null) {
-                double r = h / bytes.median("mbps");
-                verdict("case 1 " + scenario + ": haul-stream within 5 % of jdk-bytes (byte[] chunks)", r, r >= 0.95,
-                        "ratio " + fmt(r, 3));
+        Predicate<String> other = c -> !c.startsWith("haul") && !c.equals("curl");
+        for (String[] t : new String[][] {{"h1-plain", "haul-stream"}, {"h1-file", "haul-file-nofsync"},
+                {"h1-file", "haul-file"}}) {
+            Group haul = group("1", t[0], t[1]);
+            Group best = best("1", t[0], "mbps", true, other);
+            if (haul != null && best != null) {
+                double r = haul.median("mbps") / best.median("mbps");
+                target("1 GiB in one JVM, " + t[0] + ": " + t[1] + " ≥ 0.9 × the best contender's MB/s",
+                        fmt(haul.median("mbps"), 0) + " vs " + best.contender + " " + fmt(best.median("mbps"), 0),
+                        r, r >= 0.9);
             }
-            if (ok != null) {
-                double r = h / ok.median("mbps");
-                verdict("case 1 " + scenario + ": haul-stream at least as fast as OkHttp", r, r >= 1.0,
-                        "ratio " + fmt(r, 3));
+        }
+        Group tls = group("1", "h1-tls", "haul-stream");
+        Group curl = group("1", "h1-tls", "curl");
+        if (tls != null && curl != null) {
+            double r = tls.median("mbps") / curl.median("mbps");
+            target("TLS HTTP/1.1, 1 GiB: haul-stream (in one JVM) ≥ 0.9 × curl's MB/s (curl -o /dev/null)",
+                    fmt(tls.median("mbps"), 0) + " vs " + fmt(curl.median("mbps"), 0), r, r >= 0.9);
+        }
+        Group bestTls = best("1", "h1-tls", "mbps", true, other);
+        if (tls != null && bestTls != null) {
+            double r = tls.median("mbps") / bestTls.median("mbps");
+            target("TLS HTTP/1.1, 1 GiB: haul-stream ÷ the best in-JVM contender's MB/s",
+                    fmt(tls.median("mbps"), 0) + " vs " + bestTls.contender + " " + fmt(bestTls.median("mbps"), 0),
+                    r, null);
+        }
+    }
+
+    // ------------------------------------------------------------------ case 6
+
+    private void case6(StringBuilder out) {
+        List<Group> gs = ofCase("6");
+        if (gs.isEmpty()) {
+            return;
+        }
+        out.append("\n### Case 6: many small files in one JVM (s per round of all files; median of the JVMs;"
+                + " steady = last 5 rounds, [IQR] over all of them; CPU = the process's per 1,000 files, steady)\n\n");
+        out.append("| scenario | contender | runs | round 1 | rounds 2–4 | steady | [IQR] | CPU s/1,000 files | steady ÷ fastest general client |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
+        for (Group g : gs) {
+            if (unavailableRow(out, g, 9)) {
+                continue;
+            }
+            Group fastest = best("6", g.scenario, "steady_s", false, GENERAL::contains);
+            double perK = g.median("steady_cpu_s") / (g.median("files") / 1000);
+            out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
+                    .append(" | ").append(fmt(g.median("r1_s"), 3))
+                    .append(" | ").append(fmt(g.median("early_s"), 3))
+                    .append(" | ").append(fmt(g.median("steady_s"), 3))
+                    .append(" | ").append(g.spread("steady_samples", 3))
+                    .append(" | ").append(fmt(perK, 3))
+                    .append(" | ").append(fastest == null ? "–" : fmt(g.median("steady_s") / fastest.median("steady_s"), 2))
+                    .append(" |\n");
+        }
+        for (String[] t : new String[][] {{"h1-file", "haul"}, {"h1-file", "haul-nofsync"}, {"h1-count", "haul"}}) {
+            Group haul = group("6", t[0], t[1]);
+            Group fastest = best("6", t[0], "steady_s", false, GENERAL::contains);
+            if (haul != null && fastest != null) {
+                double r = haul.median("steady_s") / fastest.median("steady_s");
+                target("small files in one JVM, " + t[0] + ", warm: " + t[1] + " ≤ 1.2 × the fastest of Netty/Apache",
+                        fmt(haul.median("steady_s"), 3) + " s vs " + fastest.contender + " "
+                                + fmt(fastest.median("steady_s"), 3) + " s", r, r <= 1.2);
+            }
+        }
+        Group h2 = group("6", "tls-h2-file", "haul-jdk-h2-nofsync");
+        for (String h1 : List.of("haul-nofsync", "haul-jdk-nofsync")) {
+            Group g = group("6", "tls-h1-file", h1);
+            if (h2 != null && g != null) {
+                double r = h2.median("steady_s") / g.median("steady_s");
+                target("HTTP/2 (JDK client, TLS) on small files, warm: haul-jdk-h2 ÷ " + h1 + " over TLS HTTP/1.1",
+                        fmt(h2.median("steady_s"), 3) + " s vs " + fmt(g.median("steady_s"), 3) + " s; round 1 "
+                                + fmt(h2.median("r1_s"), 2) + " vs " + fmt(g.median("r1_s"), 2) + " s", r, null);
             }
         }
     }
 
-    // ------------------------------------------------------------------ cases 2 and 3
+    // ------------------------------------------------------------------ cases 2, 3 and 7
 
-    private void wholeProcess(StringBuilder out, String kase, boolean connections) {
+    private void wholeProcess(StringBuilder out, String kase) {
         List<Group> gs = ofCase(kase);
         if (gs.isEmpty()) {
             return;
         }
-        out.append(kase.equals("2")
-                ? "\n### Case 2: large file, whole process, to a file (median; ratio = wall ÷ curl's wall)\n\n"
-                : "\n### Case 3: many small files, whole process (median; ratio = wall ÷ curl's wall)\n\n");
-        out.append("| scenario | contender | runs | wall s | CPU s (user+sys) | peak RSS MiB |")
-                .append(connections ? " TCP connections (median / max) |" : " MB/s |")
-                .append(" wall ÷ curl |\n|---|---|---|---|---|---|---|---|\n");
+        boolean small = kase.equals("3");
+        out.append(small
+                ? "\n### Case 3: many small files, whole process, to tmpfs (median [min–max]; CPU = user+sys)\n\n"
+                : "\n### Case 2: large file, whole process, to a file on tmpfs (median [min–max]; CPU = user+sys)\n\n");
+        out.append("| contender | runs | wall s | [min–max] | CPU s | ").append(small ? "CPU s/1,000 files" : "CPU s/GiB")
+                .append(" | peak RSS MiB | ").append(small ? "TCP connections (max)" : "MB/s")
+                .append(" | ÷ curl | ÷ aria2c |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        Group curl = group(kase, gs.get(0).scenario, "curl");
+        Group aria = group(kase, gs.get(0).scenario, "aria2c");
         for (Group g : gs) {
             if (g.unavailable()) {
-                out.append("| ").append(g.scenario).append(" | ").append(g.contender)
-                        .append(" | not available (").append(g.reason()).append(") | | | | | |\n");
+                out.append("| ").append(g.contender).append(" | not available (").append(g.reason()).append(") |")
+                        .append(" |".repeat(8)).append('\n');
                 continue;
             }
-            Group curl = group(kase, g.scenario, "curl");
-            double ratio = curl == null ? Double.NaN : g.median("wall_s") / curl.median("wall_s");
-            out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
+            double cpuPer = small ? g.median("cpu_s") / (fileCount(g) / 1000.0)
+                    : g.median("cpu_s") / (g.median("bytes") / (1L << 30));
+            out.append("| ").append(g.contender).append(" | ").append(runs(g))
                     .append(" | ").append(fmt(g.median("wall_s"), 2))
+                    .append(" | [").append(fmt(g.min("wall_s"), 2)).append("–").append(fmt(g.max("wall_s"), 2)).append("]")
                     .append(" | ").append(fmt(g.median("cpu_s"), 2))
+                    .append(" | ").append(fmt(cpuPer, 2))
                     .append(" | ").append(fmt(g.median("rss_mib"), 0))
-                    .append(" | ").append(connections
-                            ? fmt(g.median("conns"), 0) + " / " + fmt(g.max("conns"), 0)
-                            : fmt(g.median("mbps"), 0))
-                    .append(" | ").append(fmt(ratio, 2)).append(" |\n");
+                    .append(" | ").append(small ? fmt(g.max("conns"), 0) : fmt(g.median("mbps"), 0))
+                    .append(" | ").append(curl == null ? "–" : fmt(g.median("wall_s") / curl.median("wall_s"), 2))
+                    .append(" | ").append(aria == null ? "–" : fmt(g.median("wall_s") / aria.median("wall_s"), 2))
+                    .append(" |\n");
         }
-        for (String scenario : gs.stream().map(g -> g.scenario).distinct().toList()) {
-          for (String name : List.of("haul", "haul-nofsync")) {
+        String scenario = gs.get(0).scenario;
+        for (String name : List.of("haul", "haul-17", "haul-25-noaot", "haul-nofsync")) {
             Group haul = group(kase, scenario, name);
             if (haul == null) {
                 continue;
             }
-            double h = haul.unavailable() ? Double.NaN : haul.median("wall_s");
-            Group curl = group(kase, scenario, "curl");
-            Group aria = group(kase, scenario, "aria2c");
-            double limit = kase.equals("2") ? 1.1 : 1.5;
-            if (curl != null) {
+            boolean main = name.equals("haul");
+            double h = haul.median("wall_s");
+            if (!small && curl != null) {
                 double r = h / curl.median("wall_s");
-                verdict("case " + kase + ": " + name + " wall ≤ " + limit + " × curl", r, r <= limit, "ratio " + fmt(r, 2));
+                target("1 GiB to a file, whole process, tmpfs: " + name + " ≤ 1.0 × curl",
+                        fmt(h, 2) + " s vs " + fmt(curl.median("wall_s"), 2) + " s", r, main || name.equals("haul-17") ? r <= 1.0 : null);
             }
-            if (aria != null) {
+            if (small && aria != null) {
                 double r = h / aria.median("wall_s");
-                verdict("case " + kase + ": " + name + " faster than aria2c", r, r < 1.0, "ratio " + fmt(r, 2));
+                target("2,000 × 16 KiB -j 8, whole process, tmpfs: " + name + " ≤ 1.0 × aria2c",
+                        fmt(h, 2) + " s vs " + fmt(aria.median("wall_s"), 2) + " s", r, main || name.equals("haul-17") ? r <= 1.0 : null);
             }
-            Group raw = group(kase, scenario, "jdk-raw");
-            if (raw != null && !raw.unavailable() && curl != null) {
-                // Not a target: what the JVM and the JDK client cost before Haul does any work.
-                verdicts.add("info " + "case " + kase + ": " + name + " ÷ jdk-raw (the bare JDK client, same JVM flags) "
-                        + fmt(h / raw.median("wall_s"), 2) + "; jdk-raw ÷ curl "
-                        + fmt(raw.median("wall_s") / curl.median("wall_s"), 2));
+            if (small && curl != null) {
+                double r = h / curl.median("wall_s");
+                target("2,000 × 16 KiB -j 8, whole process, tmpfs: " + name + " ≤ 2.5 × curl",
+                        fmt(h, 2) + " s vs " + fmt(curl.median("wall_s"), 2) + " s", r, main || name.equals("haul-17") ? r <= 2.5 : null);
             }
-            if (connections && !haul.unavailable()) {
+            if (small && main) {
                 double c = haul.max("conns");
                 double j = haul.median("parallel");
-                verdict("case 3: " + name + "'s TCP connections bounded by the parallelism", c, c <= j,
-                        fmt(c, 0) + " connections for -j " + fmt(j, 0));
+                target("2,000 files: haul's TCP connections ≤ -j", fmt(c, 0) + " for -j " + fmt(j, 0), c / j, c <= j);
             }
-          }
         }
     }
 
-    private void case2(StringBuilder out) {
-        wholeProcess(out, "2", false);
+    private static double fileCount(Group g) {
+        String s = g.scenario;   // "2000x16KiB"
+        int x = s.indexOf('x');
+        try {
+            return Double.parseDouble(s.substring(0, x));
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
-    private void case3(StringBuilder out) {
-        wholeProcess(out, "3", true);
+    private void case7(StringBuilder out) {
+        List<Group> gs = ofCase("7");
+        if (gs.isEmpty()) {
+            return;
+        }
+        out.append("\n### Case 7: cold start, `haul --version` through the launcher (median [min–max])\n\n");
+        out.append("| contender | runs | wall s | [min–max] | CPU s | peak RSS MiB |\n|---|---|---|---|---|---|\n");
+        for (Group g : gs) {
+            if (g.unavailable()) {
+                out.append("| ").append(g.contender).append(" | not available (").append(g.reason()).append(") | | | | |\n");
+                continue;
+            }
+            out.append("| ").append(g.contender).append(" | ").append(runs(g))
+                    .append(" | ").append(fmt(g.median("wall_s"), 3))
+                    .append(" | [").append(fmt(g.min("wall_s"), 2)).append("–").append(fmt(g.max("wall_s"), 2)).append("]")
+                    .append(" | ").append(fmt(g.median("cpu_s"), 2))
+                    .append(" | ").append(fmt(g.median("rss_mib"), 0)).append(" |\n");
+        }
+        Group aot = group("7", "version", "haul-25");
+        Group noaot = group("7", "version", "haul-25-noaot");
+        Group cds = group("7", "version", "haul-17");
+        if (aot != null && noaot != null) {
+            double r = aot.median("wall_s") / noaot.median("wall_s");
+            target("start-up on JDK 25: with the AOT cache ÷ without", fmt(aot.median("wall_s"), 3) + " s vs "
+                    + fmt(noaot.median("wall_s"), 3) + " s", r, null);
+        }
+        if (aot != null && cds != null) {
+            double r = aot.median("wall_s") / cds.median("wall_s");
+            target("start-up: JDK 25 + AOT cache ÷ JDK 17 + CDS archive", fmt(aot.median("wall_s"), 3) + " s vs "
+                    + fmt(cds.median("wall_s"), 3) + " s", r, null);
+        }
     }
 
     // ------------------------------------------------------------------ case 4
@@ -261,44 +411,46 @@ final class Report {
         if (gs.isEmpty()) {
             return;
         }
-        out.append("\n### Case 4: concurrent trickling downloads through one client (median)\n\n");
-        out.append("| scenario | contender | runs | downloads | intact | in flight at sample |"
-                + " threads: JVM / idle client / peak | heap in flight − idle, KiB per download | wall s |\n"
-                + "|---|---|---|---|---|---|---|---|---|\n");
+        out.append("\n### Case 4: concurrent trickling downloads through one client (median; peak = max)\n\n");
+        out.append("| JDK | contender | runs | intact | in flight at sample |"
+                + " platform threads: JVM / idle client / in flight / peak | threads per download |"
+                + " heap KiB per download | RSS KiB per download | wall s |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         for (Group g : gs) {
-            if (g.unavailable()) {
-                out.append("| ").append(g.scenario).append(" | ").append(g.contender)
-                        .append(" | not available (").append(g.reason()).append(") | | | | | | |\n");
+            if (unavailableRow(out, g, 10)) {
                 continue;
             }
             out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
-                    .append(" | ").append(fmt(g.median("n"), 0))
-                    .append(" | ").append(fmt(g.median("intact"), 0))
+                    .append(" | ").append(fmt(g.median("intact"), 0)).append(" / ").append(fmt(g.median("n"), 0))
                     .append(" | ").append(fmt(g.median("inflight"), 0))
                     .append(" | ").append(fmt(g.median("threads_jvm"), 0)).append(" / ")
-                    .append(fmt(g.median("threads_idle"), 0)).append(" / ").append(fmt(g.max("threads_peak"), 0))
+                    .append(fmt(g.median("threads_idle"), 0)).append(" / ")
+                    .append(fmt(g.median("threads_inflight"), 0)).append(" / ").append(fmt(g.max("threads_peak"), 0))
+                    .append(" | ").append(fmt(g.median("threads_per_dl"), 2))
                     .append(" | ").append(fmt(g.median("heap_per_dl_kib"), 1))
+                    .append(" | ").append(fmt(g.median("rss_per_dl_kib"), 1))
                     .append(" | ").append(fmt(g.median("wall_s"), 1)).append(" |\n");
             if (g.failedRuns() > 0) {
                 out.append("| | failure: ").append(g.runs.stream().filter(r -> "0".equals(r.get("ok")))
                         .map(r -> r.getOrDefault("reason", "?") + " intact=" + r.get("intact")).toList())
-                        .append(" | | | | | | | |\n");
+                        .append(" |".repeat(9)).append('\n');
             }
         }
         for (Group g : gs) {
-            if ("haul".equals(g.contender) && !g.unavailable()) {
-                double t = g.max("threads_peak");
-                verdict("case 4 " + g.scenario + ": at most 64 live threads", t, t <= 64, fmt(t, 0) + " peak");
-                double intact = g.median("intact");
-                verdict("case 4 " + g.scenario + ": all downloads complete intact", intact,
-                        g.failedRuns() == 0 && intact == g.median("n"), fmt(intact, 0) + " of " + fmt(g.median("n"), 0));
-                double kib = g.median("heap_per_dl_kib");
-                if (!g.scenario.startsWith("default")) {
-                    continue;   // the 256 KiB-buffer run shows what that flag costs; the target is for defaults
-                }
-                verdict("case 4 " + g.scenario + ": heap per in-flight download (aim: tens of KiB)", kib,
-                        kib < 100, fmt(kib, 1) + " KiB");
+            if (!"haul".equals(g.contender) || group("4", g.scenario, "haul") == null) {
+                continue;
             }
+            double intact = g.median("intact");
+            target("case 4 on " + g.scenario + ": every download intact (SHA-256 checked)",
+                    fmt(intact, 0) + " of " + fmt(g.median("n"), 0), intact / g.median("n"),
+                    g.failedRuns() == 0 && intact == g.median("n"));
+            double t = g.max("threads_peak");
+            boolean virtual = !g.scenario.equals("jdk17");
+            target("case 4 on " + g.scenario + ": live platform threads"
+                            + (virtual ? " ≤ 64 (virtual transfer threads)" : " (one per transferring download on 17: stated, not a target)"),
+                    fmt(t, 0) + " peak; " + fmt(g.median("threads_per_dl"), 2) + " per download; "
+                            + fmt(g.median("heap_per_dl_kib"), 1) + " KiB heap, " + fmt(g.median("rss_per_dl_kib"), 1)
+                            + " KiB RSS per download", t / 64, virtual ? t <= 64 : null);
         }
     }
 
@@ -321,29 +473,26 @@ final class Report {
             return;
         }
         out.append("\n### Case 5: overheads in process (median time per transfer; ratio = variant ÷ plain path)\n\n");
-        out.append("| scenario | variant | runs | ms | MB/s |\n|---|---|---|---|---|\n");
+        out.append("| scenario | variant | runs | ms | MB/s | CPU s/GiB |\n|---|---|---|---|---|---|\n");
         for (Group g : gs) {
-            if (g.unavailable()) {
-                out.append("| ").append(g.scenario).append(" | ").append(g.contender)
-                        .append(" | not available (").append(g.reason()).append(") | | |\n");
+            if (unavailableRow(out, g, 6)) {
                 continue;
             }
             out.append("| ").append(g.scenario).append(" | ").append(g.contender).append(" | ").append(runs(g))
                     .append(" | ").append(fmt(g.median("ms"), 1)).append(" | ").append(fmt(g.median("mbps"), 0))
-                    .append(" |\n");
+                    .append(" | ").append(fmt(g.median("cpu_s_per_gib"), 2)).append(" |\n");
         }
         out.append("\n| overhead | variant ÷ plain | ratio |\n|---|---|---|\n");
         for (String scenario : gs.stream().map(g -> g.scenario).distinct().toList()) {
             for (String[] o : OVERHEADS) {
                 Group v = group("5", scenario, o[1]);
                 Group base = group("5", scenario, o[2]);
-                if (v == null || base == null || v.unavailable() || base.unavailable()) {
+                if (v == null || base == null) {
                     continue;
                 }
                 double r = v.median("ms") / base.median("ms");
                 out.append("| ").append(o[0]).append(" | ").append(o[1]).append(" ÷ ").append(o[2]).append(" | ")
                         .append(fmt(r, 3)).append(" |\n");
-                verdict("case 5 " + scenario + ": " + o[0] + " under 10 %", r, r < 1.10, "ratio " + fmt(r, 3));
             }
         }
     }
