@@ -162,12 +162,41 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** What {@code --version} prints. */
+    /**
+     * What {@code --version} prints: Haul's version, the Java that runs it (version, vendor, VM,
+     * and whether the VM mapped class data: "sharing" in {@code java.vm.info}), and, when the
+     * launcher started it, why that Java was chosen and which class data it asked for (an AOT
+     * cache on JDK 25+, a CDS archive before).
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"haul " + version(),
-                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+            String info = System.getProperty("java.vm.info", "");
+            boolean sharing = info.contains("sharing");
+            String launcherJava = System.getProperty("haul.launcher.java");
+            String classData = System.getProperty("haul.launcher.classdata");
+            String javaLine = "Java " + System.getProperty("java.runtime.version", System.getProperty("java.version"))
+                    + ", " + System.getProperty("java.vendor") + " (" + System.getProperty("java.vm.name")
+                    + (info.isEmpty() ? "" : ", " + info) + ")"
+                    + (launcherJava == null ? "" : ", chosen by " + launcherJava) + ", " + System.getProperty("java.home");
+            return new String[] {"haul " + version(), javaLine, "Class data: " + classData(classData, sharing)};
+        }
+
+        /** What the launcher asked for (kind:path, or none) and whether the VM shares classes. */
+        static String classData(String launcher, boolean sharing) {
+            String mapped = sharing ? "class sharing on" : "class sharing off";
+            if (launcher == null) {
+                return mapped + " (not started by the haul launcher)";
+            }
+            if (launcher.equals("none")) {
+                return "none of Haul's own; " + mapped + (sharing ? " (the JDK's default archive)" : "");
+            }
+            int colon = launcher.indexOf(':');
+            String kind = colon < 0 ? launcher : launcher.substring(0, colon);
+            String file = colon < 0 ? "" : launcher.substring(colon + 1);
+            String name = file.substring(file.lastIndexOf('/') + 1);
+            String what = kind.equals("aot") ? "AOT cache " : kind.equals("cds") ? "CDS archive " : kind + " ";
+            return what + name + (sharing ? " (mapped)" : " (asked for, not mapped: class sharing off)");
         }
 
         static String version() {
