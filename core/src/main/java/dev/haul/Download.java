@@ -89,6 +89,22 @@ public final class Download<T> {
         return result;
     }
 
+    /**
+     * Changes this download's bandwidth limit at once (bytes per second; 0 for none). The
+     * manager's shared limit still applies.
+     */
+    public void setMaxBytesPerSecond(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("maxBytesPerSecond < 0: " + bytesPerSecond);
+        }
+        transfer.setMaxBytesPerSecond(bytesPerSecond);
+    }
+
+    /** This download's bandwidth limit now; 0 for none. */
+    public long maxBytesPerSecond() {
+        return transfer.maxBytesPerSecond();
+    }
+
     /** Cancels the download; returns false if it had already finished or is committing. */
     public boolean cancel() {
         return result.cancel(true);

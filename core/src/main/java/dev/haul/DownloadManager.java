@@ -233,11 +233,31 @@ public final class DownloadManager implements AutoCloseable {
                 request.stallTimeout() != null ? request.stallTimeout() : c.stallTimeout(),
                 request.responseTimeout() != null ? request.responseTimeout() : c.responseTimeout(),
                 request.deadline(), request.maxRedirects(), request.keepCredentialsOnRedirect(),
-                request.progressCallback() != null);
+                request.progressCallback() != null, request.maxBytesPerSecond(), request.ifNoneMatch(),
+                request.ifModifiedSince() == null ? null : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                        .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
+                request.remoteTime());
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
         engine.start(transfer, download::cancel);
         return download;
+    }
+
+    /**
+     * Changes the bandwidth limit every download of this manager shares, at once, for running
+     * downloads too (bytes per second; 0 for none). The one setting of a manager that changes
+     * after it is built.
+     */
+    public void setMaxBytesPerSecond(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("maxBytesPerSecond < 0: " + bytesPerSecond);
+        }
+        engine.setMaxBytesPerSecond(bytesPerSecond);
+    }
+
+    /** The bandwidth limit every download of this manager shares now; 0 for none. */
+    public long maxBytesPerSecond() {
+        return engine.maxBytesPerSecond();
     }
 
     /** Whether this manager holds a live session. */
@@ -288,7 +308,13 @@ public final class DownloadManager implements AutoCloseable {
         private FileOps fileOps = FileOps.DEFAULT;
         private DownloadListener listener;
         private ProxySelector proxy;
+        private String proxyUrl;
+        private String noProxy;
+        private boolean proxyFromEnvironment;
         private Authenticator authenticator;
+        private long maxBytesPerSecond;
+        private Path netrc;
+        private CookieJar cookieJar;
 
         private Builder() {
         }
@@ -448,6 +474,76 @@ public final class DownloadManager implements AutoCloseable {
         }
 
         /**
+         * Sends every request through the proxy at {@code url}, written as curl takes it:
+         * {@code http://[user:password@]host[:port]} (an HTTP proxy: {@code CONNECT} tunnels for
+         * https), {@code socks5://…} (SOCKS5, names resolved here) or {@code socks5h://…} (SOCKS5,
+         * names resolved by the proxy). Without a scheme, http; without a port, 1080. Credentials in
+         * the URL go to the proxy only, never to a server. Hosts in {@link #noProxy(String)} are
+         * reached directly. Overrides {@link #proxy(ProxySelector)}.
+         *
+         * @throws IllegalArgumentException for a URL that is not one of those (https and SOCKS4
+         *                                  proxies are refused, not downgraded)
+         */
+        public Builder proxy(String url) {
+            this.proxyUrl = url;
+            if (url != null) {
+                dev.haul.internal.net.ProxyUrl.parse(url); // fails now, naming the bad value
+            }
+            return this;
+        }
+
+        /**
+         * Hosts reached without a proxy, as curl's {@code no_proxy}: comma-separated names (a name
+         * also matches its subdomains; a leading dot is ignored), IP addresses, CIDR ranges, or
+         * {@code *} for every host.
+         */
+        public Builder noProxy(String list) {
+            this.noProxy = list;
+            return this;
+        }
+
+        /**
+         * Takes the proxy from the environment exactly as curl does: {@code http_proxy} (lower
+         * case only) for http, {@code https_proxy}/{@code HTTPS_PROXY} for https,
+         * {@code all_proxy}/{@code ALL_PROXY} otherwise, and {@code no_proxy}/{@code NO_PROXY};
+         * {@link #proxy(String)} and {@link #noProxy(String)} override them.
+         */
+        public Builder proxyFromEnvironment() {
+            this.proxyFromEnvironment = true;
+            return this;
+        }
+
+        /**
+         * The bandwidth limit every download of this manager shares, in bytes per second (0, the
+         * default, for none); see {@link DownloadManager#setMaxBytesPerSecond(long)} to change it
+         * later and {@link DownloadRequest.Builder#maxBytesPerSecond(long)} for one download's.
+         */
+        public Builder maxBytesPerSecond(long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("maxBytesPerSecond < 0: " + bytesPerSecond);
+            }
+            this.maxBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * Sends Basic credentials from a {@code .netrc} file (curl's format: {@code machine},
+         * {@code login}, {@code password}, {@code default}) to the host they are for, when a
+         * request carries no Authorization of its own. Read when the manager is built; its
+         * passwords never appear in a message.
+         */
+        public Builder netrc(Path file) {
+            this.netrc = file;
+            return this;
+        }
+
+        /** Sends and keeps cookies in {@code jar}; see {@link CookieJar}. Default: no cookies. */
+        public Builder cookieJar(CookieJar jar) {
+            this.cookieJar = jar;
+            return this;
+        }
+
+        /**
          * Answers proxy authentication challenges (407) when the proxy's route carries no
          * credentials. Origin servers' 401 challenges are not answered: send their credentials with
          * the request (a header, or userinfo in the URL). Default: none.
@@ -466,7 +562,8 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * The manager. The builder can go on to build others.
          *
-         * @throws IllegalStateException if HTTP/2 was asked of Haul's own HTTP/1.1 transport
+         * @throws IllegalStateException    if HTTP/2 was asked of Haul's own HTTP/1.1 transport
+         * @throws IllegalArgumentException if the netrc file cannot be read or parsed
          */
         public DownloadManager build() {
             if (transport == Transport.HAUL && httpVersion == HttpClient.Version.HTTP_2) {
@@ -496,7 +593,62 @@ public final class DownloadManager implements AutoCloseable {
             return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
                     connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
                     userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
-                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps, proxy, authenticator);
+                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps, routes(),
+                    authenticator, maxBytesPerSecond, credentials(), cookies());
+        }
+
+        private java.util.function.Function<URI, dev.haul.internal.http.ProxyRoute> routes() {
+            if (proxyUrl == null && noProxy == null && !proxyFromEnvironment) {
+                return Engine.routes(proxy);
+            }
+            dev.haul.internal.net.ProxyEnvironment env = proxyFromEnvironment
+                    ? dev.haul.internal.net.ProxyEnvironment.fromSystem()
+                    : dev.haul.internal.net.ProxyEnvironment.of(Map.of());
+            if (proxyUrl != null) {
+                env = env.withProxy(proxyUrl);
+            }
+            if (noProxy != null) {
+                env = env.withNoProxy(noProxy);
+            }
+            dev.haul.internal.net.ProxyEnvironment chosen = env;
+            return uri -> chosen.proxyFor(uri).map(p -> p.type() == dev.haul.internal.net.ProxyUrl.Type.SOCKS5
+                    ? (dev.haul.internal.http.ProxyRoute) new dev.haul.internal.http.ProxyRoute.Socks5(p.host(),
+                            p.port(), p.remoteDns(), p.credentials())
+                    : new dev.haul.internal.http.ProxyRoute.Http(p.host(), p.port(), p.credentials()))
+                    .orElse(dev.haul.internal.http.ProxyRoute.DIRECT);
+        }
+
+        private java.util.function.Function<String, String> credentials() {
+            if (netrc == null) {
+                return null;
+            }
+            dev.haul.internal.net.Netrc n;
+            try {
+                n = dev.haul.internal.net.Netrc.load(netrc);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new IllegalArgumentException("cannot use netrc file " + netrc + ": " + e.getMessage(), e);
+            }
+            return host -> host == null ? null : n.find(host).map(c -> "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString((c.login() + ":" + c.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .orElse(null);
+        }
+
+        private EngineConfig.Cookies cookies() {
+            CookieJar jar = cookieJar;
+            if (jar == null) {
+                return null;
+            }
+            return new EngineConfig.Cookies() {
+                @Override
+                public String header(URI uri) {
+                    return jar.cookieHeader(uri);
+                }
+
+                @Override
+                public void store(URI uri, String setCookie) {
+                    jar.setCookie(uri, setCookie);
+                }
+            };
         }
 
         private static Duration positive(Duration d, String name) {

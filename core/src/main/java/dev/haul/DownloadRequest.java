@@ -50,6 +50,10 @@ public final class DownloadRequest {
     private final int maxRedirects;
     private final boolean keepCredentialsOnRedirect;
     private final boolean continueExisting;
+    private final long maxBytesPerSecond;
+    private final String ifNoneMatch;
+    private final java.time.Instant ifModifiedSince;
+    private final boolean remoteTime;
 
     private DownloadRequest(Builder b) {
         this.uri = b.uri;
@@ -67,6 +71,10 @@ public final class DownloadRequest {
         this.maxRedirects = b.maxRedirects;
         this.keepCredentialsOnRedirect = b.keepCredentialsOnRedirect;
         this.continueExisting = b.continueExisting;
+        this.maxBytesPerSecond = b.maxBytesPerSecond;
+        this.ifNoneMatch = b.ifNoneMatch;
+        this.ifModifiedSince = b.ifModifiedSince;
+        this.remoteTime = b.remoteTime;
     }
 
     /** A builder for a GET of {@code url}; throws {@link IllegalArgumentException} if it is not http(s). */
@@ -164,6 +172,26 @@ public final class DownloadRequest {
         return continueExisting;
     }
 
+    /** This download's bandwidth limit in bytes per second; 0 for none. */
+    public long maxBytesPerSecond() {
+        return maxBytesPerSecond;
+    }
+
+    /** The ETag of the copy the caller has (sent as If-None-Match), or null. */
+    public String ifNoneMatch() {
+        return ifNoneMatch;
+    }
+
+    /** The time of the copy the caller has (sent as If-Modified-Since), or null. */
+    public java.time.Instant ifModifiedSince() {
+        return ifModifiedSince;
+    }
+
+    /** Whether a file's modification time is set from the response's Last-Modified. */
+    public boolean remoteTime() {
+        return remoteTime;
+    }
+
     @Override
     public String toString() {
         return "DownloadRequest{" + Redaction.redact(uri) + "}";
@@ -186,6 +214,10 @@ public final class DownloadRequest {
         private int maxRedirects = DEFAULT_MAX_REDIRECTS;
         private boolean keepCredentialsOnRedirect;
         private boolean continueExisting;
+        private long maxBytesPerSecond;
+        private String ifNoneMatch;
+        private java.time.Instant ifModifiedSince;
+        private boolean remoteTime;
 
         private Builder(URI uri) {
             uri(uri);
@@ -207,6 +239,10 @@ public final class DownloadRequest {
             this.maxRedirects = r.maxRedirects;
             this.keepCredentialsOnRedirect = r.keepCredentialsOnRedirect;
             this.continueExisting = r.continueExisting;
+            this.maxBytesPerSecond = r.maxBytesPerSecond;
+            this.ifNoneMatch = r.ifNoneMatch;
+            this.ifModifiedSince = r.ifModifiedSince;
+            this.remoteTime = r.remoteTime;
         }
 
         /** The URL: http or https with a host. */
@@ -353,6 +389,54 @@ public final class DownloadRequest {
          */
         public Builder continueExisting(boolean continueExisting) {
             this.continueExisting = continueExisting;
+            return this;
+        }
+
+        /**
+         * This download's bandwidth limit in bytes per second (0, the default, for none); it can
+         * change while the download runs ({@link Download#setMaxBytesPerSecond}). The manager's
+         * shared limit applies too: the lower wins. Time spent waiting for the limit is never a
+         * stall.
+         */
+        public Builder maxBytesPerSecond(long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException("maxBytesPerSecond < 0: " + bytesPerSecond);
+            }
+            this.maxBytesPerSecond = bytesPerSecond;
+            return this;
+        }
+
+        /**
+         * Downloads only if the representation is no longer the one with this ETag (sent as
+         * {@code If-None-Match}). A {@code 304 Not Modified} then succeeds without touching the
+         * destination: {@link DownloadResult#notModified()} is true, a file destination's body is
+         * its existing path. A changed representation replaces the file atomically, as usual.
+         * Not sent while continuing a {@code .part} (which proves a change already). Null for none.
+         */
+        public Builder ifNoneMatch(String etag) {
+            if (etag != null && etag.chars().anyMatch(c -> c < ' ' || c == 127)) {
+                throw new IllegalArgumentException("invalid ETag for If-None-Match");
+            }
+            this.ifNoneMatch = etag;
+            return this;
+        }
+
+        /**
+         * Downloads only if the representation changed since {@code time} (sent as
+         * {@code If-Modified-Since}, an HTTP date with whole seconds); see
+         * {@link #ifNoneMatch(String)} for what a 304 does. Null for none.
+         */
+        public Builder ifModifiedSince(java.time.Instant time) {
+            this.ifModifiedSince = time;
+            return this;
+        }
+
+        /**
+         * Sets a downloaded file's modification time from the response's {@code Last-Modified},
+         * as wget does by default and curl with {@code -R}. Default false.
+         */
+        public Builder remoteTime(boolean remoteTime) {
+            this.remoteTime = remoteTime;
             return this;
         }
 

@@ -69,6 +69,14 @@ public final class DownloadResult<T> {
         return size;
     }
 
+    /**
+     * Whether the server answered a conditional request with {@code 304 Not Modified}: nothing
+     * was downloaded, and a file destination was left as it was.
+     */
+    public boolean notModified() {
+        return response.statusCode() == 304;
+    }
+
     /** The SHA-256 of the body as lower-case hex, when one was expected (and so computed). */
     public Optional<String> sha256() {
         return Optional.ofNullable(sha256);

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import dev.haul.testing.FakeTime;
 import dev.haul.testing.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,13 +120,16 @@ class LifecycleTest {
 
     @Test
     void orTimeoutOnTheResultAbortsTheTransfer() throws Exception {
-        try (DownloadManager m = DownloadManager.builder().build()) {
+        FakeTime time = new FakeTime();
+        try (DownloadManager m = DownloadManager.builder().timeSource(time).build()) {
             Path out = dir.resolve("out.bin");
             var d = m.download(DownloadRequest.builder(server.url("/endless"))
                     .build(), Destination.file(out));
             d.result().orTimeout(300, TimeUnit.MILLISECONDS);
-            ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
+            awaitBody();
+            time.advance(Duration.ofMillis(300));
             long t0 = System.nanoTime();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
             assertInstanceOf(TimeoutException.class, e.getCause());
             assertServerStoppedWithinASecond(t0);
             assertFalse(Files.exists(out));
@@ -147,31 +151,39 @@ class LifecycleTest {
 
     @Test
     void deadlineFailsWithDeadlineReason() throws Exception {
-        try (DownloadManager m = DownloadManager.builder().build()) {
+        FakeTime time = new FakeTime();
+        try (DownloadManager m = DownloadManager.builder().timeSource(time).build()) {
             var d = m.download(DownloadRequest.builder(server.url("/endless"))
                     .deadline(Duration.ofMillis(1500)).build(), Destination.stream(chunk -> { }));
             awaitBody();
+            time.advance(Duration.ofMillis(1499));
+            assertFalse(d.result().isDone(), "not before the deadline");
+            time.advance(Duration.ofMillis(1));
+            long t0 = System.nanoTime();
             ExecutionException e = assertThrows(ExecutionException.class, () -> d.result().get(5, TimeUnit.SECONDS));
             assertEquals(DownloadException.Reason.DEADLINE, ((DownloadException) e.getCause()).reason());
-            assertServerStoppedWithinASecond(System.nanoTime());
+            assertServerStoppedWithinASecond(t0);
         }
     }
 
     @Test
     void sessionIsReleasedAfterIdleButNotWhileBusy() throws Exception {
         server.serve("/a", Bodies.of(1000), false);
-        try (DownloadManager m = DownloadManager.builder().sessionIdleTimeout(Duration.ofMillis(150)).build()) {
+        FakeTime time = new FakeTime();
+        try (DownloadManager m = DownloadManager.builder().timeSource(time)
+                .sessionIdleTimeout(Duration.ofMillis(150)).build()) {
             assertFalse(m.sessionActive(), "created lazily");
             var slow = m.download(DownloadRequest.builder(server.url("/endless"))
                     .build(), Destination.stream(c -> { }));
             awaitBody();
-            Thread.sleep(400); // well past the idle timeout, with a download in flight
+            time.advance(Duration.ofMillis(400)); // well past the idle timeout, with a download in flight
             assertTrue(m.sessionActive(), "a busy session is not idle");
             slow.cancel();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (m.sessionActive() && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
+            // The last download left: the release is scheduled 150 ms out, and not a moment before.
+            time.awaitTask(delay -> delay == 150_000_000L, 1, Duration.ofSeconds(5));
+            time.advance(Duration.ofMillis(149));
+            assertTrue(m.sessionActive(), "not before the idle timeout");
+            time.advance(Duration.ofMillis(1));
             assertFalse(m.sessionActive(), "released after the idle timeout");
             m.download(DownloadRequest.builder(server.url("/a")).build(), Destination.memory()).result().get(5, TimeUnit.SECONDS);
             assertTrue(m.sessionActive(), "re-created by the next download");

@@ -102,14 +102,32 @@ abstract class LoopbackFaultTest {
     }
 
     DownloadManager manager(RetryPolicy policy, Duration responseTimeout, Duration stallTimeout) {
-        DownloadManager m = DownloadManager.builder()
+        return manager(policy, responseTimeout, stallTimeout, null);
+    }
+
+    /** A manager on {@code time} (a {@link dev.haul.testing.FakeTime}), or the system clock when null. */
+    DownloadManager manager(RetryPolicy policy, Duration responseTimeout, Duration stallTimeout,
+                            dev.haul.TimeSource time) {
+        DownloadManager.Builder b = DownloadManager.builder()
                 .retryPolicy(policy)
                 .responseTimeout(responseTimeout)
                 .stallTimeout(stallTimeout)
-                .connectTimeout(Duration.ofSeconds(2))
-                .build();
+                .connectTimeout(Duration.ofSeconds(2));
+        if (time != null) {
+            b.timeSource(time);
+        }
+        DownloadManager m = b.build();
         managers.add(m);
         return m;
+    }
+
+    /** Waits (real time, bounded) until the download holds {@code bytes}: the server's bytes arrived. */
+    static void awaitBytes(Download<?> d, long bytes) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (d.progress().bytesDone() < bytes && !d.result().isDone() && System.nanoTime() < until) {
+            Thread.sleep(2);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(bytes, d.progress().bytesDone(), "bytes received");
     }
 
     DownloadRequest.Builder get(String path) {

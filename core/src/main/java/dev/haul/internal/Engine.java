@@ -5,6 +5,7 @@ import dev.haul.internal.http.HttpTransport;
 import dev.haul.internal.http.ProxyRoute;
 import dev.haul.internal.http.TransportConfig;
 import dev.haul.internal.http1.Http1Transport;
+import dev.haul.internal.net.TokenBucket;
 import dev.haul.internal.jdkhttp.JdkTransport;
 import dev.haul.internal.pipe.BufferPool;
 import dev.haul.internal.session.HostLimiter;
@@ -47,6 +48,9 @@ public final class Engine implements TransferContext {
     private final Sessions sessions;
     private final HostLimiter limiter;
     private final Map<Transfer, Runnable> running = new ConcurrentHashMap<>();
+    private final TokenBucket sharedLimit;
+    /** Origins a server asked to be left alone (429/503 with Retry-After), until when (clock nanos). */
+    private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
     private final Object idle = new Object();
     private volatile boolean closed;
 
@@ -65,6 +69,17 @@ public final class Engine implements TransferContext {
         this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(),
                 threads.transfers());
         this.limiter = new HostLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
+        this.sharedLimit = new TokenBucket(config.maxBytesPerSecond(), time::nanoTime);
+    }
+
+    /** Changes the limit shared by every download, at once; 0 or less for none. */
+    public void setMaxBytesPerSecond(long bytesPerSecond) {
+        sharedLimit.setRate(bytesPerSecond);
+    }
+
+    /** The limit shared by every download; 0 for none. */
+    public long maxBytesPerSecond() {
+        return Math.max(0, sharedLimit.rate());
     }
 
     /** A new transfer of this engine; {@link #start} starts it. */
@@ -137,15 +152,15 @@ public final class Engine implements TransferContext {
 
     private HttpTransport newTransport() {
         TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(), config.insecure(),
-                routes(config.proxy()), config.authenticator());
+                config.routes(), config.authenticator());
         if (config.jdkClient()) {
             return new JdkTransport(tc, config.httpVersion(), config.threads());
         }
-        return new Http1Transport(tc);
+        return new Http1Transport(tc, time::nanoTime);
     }
 
     /** The route of each URI from the caller's proxy selector. */
-    static Function<URI, ProxyRoute> routes(ProxySelector selector) {
+    public static Function<URI, ProxyRoute> routes(ProxySelector selector) {
         if (selector == null) {
             return uri -> ProxyRoute.DIRECT;
         }
@@ -222,6 +237,38 @@ public final class Engine implements TransferContext {
     @Override
     public String userAgent() {
         return config.userAgent();
+    }
+
+    @Override
+    public TokenBucket sharedLimit() {
+        return sharedLimit;
+    }
+
+    @Override
+    public long pausedUntil(String origin) {
+        Long until = pausedUntil.get(origin);
+        if (until == null) {
+            return time.nanoTime(); // not paused: "until now"
+        }
+        if (until - time.nanoTime() <= 0) {
+            pausedUntil.remove(origin, until);
+        }
+        return until;
+    }
+
+    @Override
+    public void pause(String origin, long untilNanos) {
+        pausedUntil.merge(origin, untilNanos, (a, b) -> a - b >= 0 ? a : b);
+    }
+
+    @Override
+    public String credentials(String host) {
+        return config.credentials() == null ? null : config.credentials().apply(host);
+    }
+
+    @Override
+    public EngineConfig.Cookies cookies() {
+        return config.cookies();
     }
 
     @Override

@@ -5,11 +5,13 @@ import dev.haul.TimeSource;
 import dev.haul.internal.sink.FileOps;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.haul.internal.http.ProxyRoute;
 import java.net.Authenticator;
-import java.net.ProxySelector;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -18,13 +20,27 @@ import javax.net.ssl.SSLContext;
  * @param timeSource the caller's clock and timer, or null for the system clock and a timer thread
  *                   of the manager's own
  * @param jdkClient  true to use the JDK's HTTP client for every exchange
- * @param proxy      the caller's proxy selector, or null for direct connections
+ * @param routes     the proxy route of each URI (direct when none applies)
+ * @param maxBytesPerSecond the limit shared by every download of the manager; 0 for none
+ * @param credentials the {@code Authorization} value for a host (from a netrc file), or null
+ * @param cookies    the cookie jar, or null for none
  */
 public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost, Duration sessionIdleTimeout,
                            Duration connectTimeout, Duration stallTimeout, Duration responseTimeout,
                            RetryPolicy retryPolicy, int threads, String userAgent, SSLContext sslContext,
                            boolean insecure, HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
-                           TimeSource timeSource, FileOps fileOps, ProxySelector proxy, Authenticator authenticator) {
+                           TimeSource timeSource, FileOps fileOps, Function<URI, ProxyRoute> routes,
+                           Authenticator authenticator, long maxBytesPerSecond,
+                           Function<String, String> credentials, Cookies cookies) {
+
+    /** Where the cookies of requests come from and responses' cookies go. */
+    public interface Cookies {
+        /** The Cookie header for {@code uri}, or "" for none. */
+        String header(URI uri);
+
+        /** Keeps one Set-Cookie value of a response to {@code uri}, if the rules allow it. */
+        void store(URI uri, String setCookie);
+    }
 
     private static final String VERSION = readVersion();
 

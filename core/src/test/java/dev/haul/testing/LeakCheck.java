@@ -70,6 +70,7 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
 
   @Override
   public void beforeEach(ExtensionContext context) {
+    JdkPollers.prime();
     Options options = options(context);
     context.getStore(NAMESPACE).put("snapshot", snapshot(List.of(options.threadPrefixes())));
   }
@@ -209,5 +210,56 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
   public static int openFdCount() {
     Map<String, String> fds = openFds();
     return fds == null ? -1 : fds.size();
+  }
+
+  /**
+   * The JDK's own I/O machinery for virtual threads (JDK 21+): the pollers that park a virtual
+   * thread blocked in a socket read or write. The JDK creates them, with their epoll instances and
+   * a wakeup socket, the first time a virtual thread blocks on a socket, and keeps them for the
+   * life of the JVM. Whichever test first makes Haul block on a virtual thread would otherwise see
+   * them as its own leak, so they are made once, before the first baseline.
+   */
+  private static final class JdkPollers {
+    private static boolean primed;
+
+    static synchronized void prime() {
+      if (primed) return;
+      primed = true;
+      java.lang.reflect.Method start;
+      try {
+        start = Thread.class.getMethod("startVirtualThread", Runnable.class);
+      } catch (NoSuchMethodException e) {
+        return; // JDK 17: no virtual threads, no pollers
+      }
+      try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+        server.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        Thread v = (Thread) start.invoke(null, (Runnable) () -> {
+          try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(server.getLocalAddress())) {
+            java.nio.ByteBuffer big = java.nio.ByteBuffer.allocate(8 << 20);
+            while (big.hasRemaining()) c.write(big); // blocks: the peer reads late (write poller)
+            c.read(java.nio.ByteBuffer.allocate(1)); // blocks until the peer answers (read poller)
+            done.complete(null);
+          } catch (Exception e) {
+            done.completeExceptionally(e);
+          }
+        });
+        try (java.nio.channels.SocketChannel peer = server.accept()) {
+          Thread.sleep(50);
+          java.nio.ByteBuffer sink = java.nio.ByteBuffer.allocate(1 << 20);
+          long left = 8 << 20;
+          while (left > 0) {
+            sink.clear();
+            left -= peer.read(sink);
+          }
+          Thread.sleep(50);
+          peer.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+          done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        v.join(10_000);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot prime the JDK's virtual-thread pollers", e);
+      }
+    }
   }
 }

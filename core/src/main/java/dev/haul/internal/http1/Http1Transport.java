@@ -55,8 +55,12 @@ public final class Http1Transport implements HttpTransport {
         this(config, System::nanoTime);
     }
 
-    /** As above, with the pool reading idle times from {@code clock} (tests advance it). */
-    Http1Transport(TransportConfig config, LongSupplier clock) {
+    /**
+     * As above, with the pool aging idle connections on {@code clock} (the manager's clock, in
+     * nanoseconds; tests advance it). Socket waits (connect, handshakes) stay on the system clock:
+     * only the operating system can end them.
+     */
+    public Http1Transport(TransportConfig config, LongSupplier clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.pool = new ConnectionPool(clock);
         this.connector = new Connector(config, this::tlsContext);

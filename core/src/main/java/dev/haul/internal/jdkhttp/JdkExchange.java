@@ -62,6 +62,14 @@ final class JdkExchange implements Exchange {
         for (String[] h : request.headers()) {
             b.header(h[0], h[1]);
         }
+        if (route instanceof ProxyRoute.Http h && h.credentials() != null
+                && request.header("Proxy-Authorization") == null) {
+            // The JDK client sends this header to the proxy only (the request to a plain http
+            // origin through it, or the CONNECT of a tunnel), never to the origin.
+            String pair = h.credentials().getUserName() + ":" + new String(h.credentials().getPassword());
+            b.header("Proxy-Authorization", "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
         CompletableFuture<HttpResponse<Void>> f;
         Body sub = body;
         try {

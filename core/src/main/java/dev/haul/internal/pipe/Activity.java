@@ -10,4 +10,12 @@ public interface Activity {
 
     /** The target started ({@code true}) or finished ({@code false}) taking a buffer. */
     void targetBusy(boolean busy);
+
+    /**
+     * The copy loop started ({@code true}) or finished ({@code false}) waiting for a bandwidth
+     * limit: a throttled download is not a stalled one.
+     */
+    default void throttled(boolean waiting) {
+        targetBusy(waiting);
+    }
 }

@@ -12,15 +12,19 @@ import dev.haul.internal.resume.Validators;
  * @param opaqueRange   the caller's Range header when it is not one we can continue, else null
  * @param held          body bytes already held
  * @param validators    what identifies the representation held; sent as If-Range
+ * @param conditional   whether the caller's If-None-Match / If-Modified-Since are sent: only
+ *                      while nothing is held (a held part already proves the body changed)
  */
 record Plan(long requestedFrom, long rangeStart, long rangeEnd, String opaqueRange, long held,
-            Validators validators) {
+            Validators validators, boolean conditional) {
 
     /** The plan for a download holding {@code held} bytes of the caller's range. */
-    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held, Validators validators) {
+    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held, Validators validators,
+                   boolean conditional) {
         long from = rangeStart + held;
         boolean ranged = opaqueRange == null && (from > 0 || rangeEnd >= 0);
-        return new Plan(ranged ? from : -1, rangeStart, rangeEnd, opaqueRange, held, validators);
+        return new Plan(ranged ? from : -1, rangeStart, rangeEnd, opaqueRange, held, validators,
+                conditional && held == 0);
     }
 
     /** The Range header to send, or null. */

@@ -42,6 +42,10 @@ final class ResponseCheck {
     record HttpError(DownloadException failure, Duration retryAfter) implements Verdict {
     }
 
+    /** A 304 to a conditional request: what the caller has is current. */
+    record NotModified() implements Verdict {
+    }
+
     /** A 416 proving the held bytes are the whole body already. */
     record AlreadyComplete() implements Verdict {
     }
@@ -74,6 +78,9 @@ final class ResponseCheck {
         String url = limits.url();
         if (Redirects.STATUSES.contains(status) && head.header("Location") != null) {
             return new Redirect(Redirects.resolve(base, head.header("Location")));
+        }
+        if (status == 304 && plan.conditional()) {
+            return new NotModified();
         }
         if (status == 416 && plan.requestedFrom() > 0) {
             ContentRange cr = ContentRange.parse(head.header("Content-Range"));

@@ -20,6 +20,7 @@ final class StallWatch implements Activity {
     private final Object lock = new Object();
     private volatile long lastNanos;
     private volatile boolean busy;
+    private volatile boolean throttled;
     private volatile DownloadException fired;
     // Guarded by lock.
     private TimeSource.Cancellable task;
@@ -45,7 +46,7 @@ final class StallWatch implements Activity {
     }
 
     private void check() {
-        long idle = busy ? 0 : time.nanoTime() - lastNanos;
+        long idle = busy || throttled ? 0 : time.nanoTime() - lastNanos;
         if (idle >= stallNanos) {
             fire(new DownloadException(Reason.STALLED, url, "no data for " + (stallNanos / 1_000_000) + " ms"));
         } else {
@@ -114,5 +115,13 @@ final class StallWatch implements Activity {
     @Override
     public void targetBusy(boolean b) {
         busy = b;
+    }
+
+    @Override
+    public void throttled(boolean waiting) {
+        throttled = waiting;
+        if (!waiting) {
+            lastNanos = time.nanoTime(); // the stall clock restarts when the limit lets bytes pass
+        }
     }
 }

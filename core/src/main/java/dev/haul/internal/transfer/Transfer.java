@@ -3,6 +3,7 @@ package dev.haul.internal.transfer;
 import dev.haul.DownloadException;
 import dev.haul.DownloadException.Reason;
 import dev.haul.TimeSource;
+import dev.haul.internal.EngineConfig;
 import dev.haul.internal.Redaction;
 import dev.haul.internal.http.Exchange;
 import dev.haul.internal.http.ExchangeRequest;
@@ -12,7 +13,9 @@ import dev.haul.internal.name.FileNames;
 import dev.haul.internal.pipe.BodySource;
 import dev.haul.internal.pipe.BodyTarget;
 import dev.haul.internal.pipe.Checksum;
+import dev.haul.internal.net.TokenBucket;
 import dev.haul.internal.pipe.Pipe;
+import dev.haul.internal.pipe.RateGate;
 import dev.haul.internal.pipe.Stages;
 import dev.haul.internal.resume.RangeSpec;
 import dev.haul.internal.resume.Validators;
@@ -92,6 +95,8 @@ public final class Transfer {
     private final long startNanos;
     private final String opaqueRange;
     private final RangeSpec callerRange;
+    private final TokenBucket ownLimit;
+    private final RateGate rateGate;
     private final Object lock = new Object();
 
     // Guarded by lock.
@@ -149,6 +154,14 @@ public final class Transfer {
     private record RangeRefused() implements Outcome {
     }
 
+    /** A 304 to a conditional request: the caller's copy is current. */
+    private record NotModified() implements Outcome {
+    }
+
+    /** The server asked every client of this host to wait (Retry-After) until {@code untilNanos}. */
+    private record HostPaused(long untilNanos) implements Outcome {
+    }
+
     /** The response named a file whose part from an earlier run can be continued: ask again, ranged. */
     private record Reopened() implements Outcome {
     }
@@ -176,6 +189,18 @@ public final class Transfer {
                 spec.totalSizeHint() >= 0 ? spec.totalSizeHint() : spec.expectedSize());
         this.startNanos = time.nanoTime();
         this.cursor = new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent()), 0);
+        this.ownLimit = new TokenBucket(spec.maxBytesPerSecond(), time::nanoTime);
+        this.rateGate = new RateGate(ownLimit, ctx.sharedLimit(), time);
+    }
+
+    /** Changes this download's bandwidth limit at once; 0 or less for none. */
+    public void setMaxBytesPerSecond(long bytesPerSecond) {
+        ownLimit.setRate(bytesPerSecond);
+    }
+
+    /** This download's bandwidth limit; 0 for none. */
+    public long maxBytesPerSecond() {
+        return Math.max(0, ownLimit.rate());
     }
 
     /** A snapshot of the progress now. */
@@ -260,6 +285,7 @@ public final class Transfer {
         if (queued != null) {
             queued.cancel(false);
         }
+        rateGate.interrupt();
         if (ex != null) {
             ex.abort(why);
         }
@@ -322,6 +348,17 @@ public final class Transfer {
             if (outcome instanceof Completed) {
                 finish();
                 return;
+            }
+            if (outcome instanceof NotModified) {
+                finishNotModified();
+                return;
+            }
+            if (outcome instanceof HostPaused p) {
+                attempts--; // no request was sent
+                if (waitFor(Math.max(1, p.untilNanos() - time.nanoTime()))) {
+                    return;
+                }
+                continue;
             }
             if (outcome instanceof Redirected r) {
                 Redirects.Decision d = Redirects.decide(cursor, r.location(), spec.maxRedirects(),
@@ -451,10 +488,14 @@ public final class Transfer {
     private Outcome attempt() throws Exception {
         attempts++;
         progress.attempt(attempts);
-        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators);
+        long pausedUntil = ctx.pausedUntil(Cursor.origin(cursor.uri));
+        if (pausedUntil - time.nanoTime() > 0) {
+            return new HostPaused(pausedUntil);
+        }
+        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators, spec.conditional());
         ExchangeRequest request;
         try {
-            request = RequestFactory.build(cursor, plan);
+            request = RequestFactory.build(cursor, plan, extras());
         } catch (IllegalArgumentException e) {
             return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: " + e.getMessage(), e),
                     null, 0);
@@ -475,6 +516,7 @@ public final class Transfer {
             watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis() + " ms");
             ResponseHead head = ex.send();
             watch.headArrived();
+            keepCookies(head);
             ResponseCheck.Verdict verdict = ResponseCheck.check(head, plan, limits(), cursor.uri,
                     time.currentTimeMillis());
             if (verdict instanceof ResponseCheck.Redirect r) {
@@ -484,6 +526,12 @@ public final class Transfer {
             if (verdict instanceof ResponseCheck.HttpError e) {
                 discard(ex);
                 return new Failed(e.failure(), e.retryAfter(), 0);
+            }
+            if (verdict instanceof ResponseCheck.NotModified) {
+                discard(ex);
+                lastHead = head;
+                lastUri = Cursor.withoutUserInfo(cursor.uri);
+                return new NotModified();
             }
             if (verdict instanceof ResponseCheck.AlreadyComplete) {
                 discard(ex);
@@ -514,7 +562,7 @@ public final class Transfer {
                 }
                 state = State.RECEIVING;
             }
-            BodySource source = Stages.watched(ex::read, watch);
+            BodySource source = rateGate.around(Stages.watched(ex::read, watch), watch);
             BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(sink::write, n -> {
                 bodyBytes[0] += n;
                 received += n;
@@ -578,6 +626,26 @@ public final class Transfer {
         events.response(head, lastUri);
     }
 
+    /** The cookies, the host's netrc credentials and the caller's conditions for the next request. */
+    private RequestFactory.Extras extras() {
+        EngineConfig.Cookies cookies = ctx.cookies();
+        String cookie = cookies == null ? null : cookies.header(Cursor.withoutUserInfo(cursor.uri));
+        String authorization = ctx.credentials(cursor.uri.getHost());
+        return new RequestFactory.Extras(cookie, authorization, spec.ifNoneMatch(), spec.ifModifiedSince());
+    }
+
+    /** Every response's cookies go to the jar, redirects' too; the jar decides what it keeps. */
+    private void keepCookies(ResponseHead head) {
+        EngineConfig.Cookies cookies = ctx.cookies();
+        if (cookies == null) {
+            return;
+        }
+        URI from = Cursor.withoutUserInfo(cursor.uri);
+        for (String setCookie : head.headers().allValues("Set-Cookie")) {
+            cookies.store(from, setCookie);
+        }
+    }
+
     private ResponseCheck.Limits limits() {
         return new ResponseCheck.Limits(sink == null || sink.canReset(), spec.expectedSize(),
                 spec.kind() == TransferSpec.Kind.MEMORY ? spec.maxMemoryBytes() : -1, url);
@@ -612,6 +680,10 @@ public final class Transfer {
         retriesUsed = RetryRules.budgetAfter(retriesUsed, progressed);
         Duration untilDeadline = spec.deadline() == null ? null
                 : spec.deadline().minusNanos(time.nanoTime() - startNanos);
+        if (retryAfter != null && failure.reason() == Reason.HTTP_TRANSIENT && !retryAfter.isNegative()) {
+            // The server asked every client to wait: every download to this host waits with us.
+            ctx.pause(Cursor.origin(cursor.uri), time.nanoTime() + retryAfter.toNanos());
+        }
         RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(), retryAfter,
                 received, validators, sink != null && !sink.canReset(), untilDeadline);
         if (d instanceof RetryRules.GiveUp g) {
@@ -627,13 +699,21 @@ public final class Transfer {
         if (r.delay().isZero()) {
             return false;
         }
+        return waitFor(r.delay().toNanos());
+    }
+
+    /**
+     * Schedules the next attempt {@code delayNanos} from now and gives the thread back. Returns
+     * true when the thread may leave, false when the timer already fired (go on at once).
+     */
+    private boolean waitFor(long delayNanos) throws Exception {
         synchronized (lock) {
             if (stopReason != null) {
                 throw new Stopped();
             }
             state = State.BACKING_OFF;
         }
-        TimeSource.Cancellable task = time.schedule(this::wake, r.delay().toNanos());
+        TimeSource.Cancellable task = time.schedule(this::wake, delayNanos);
         synchronized (lock) {
             if (stopReason == null && state == State.BACKING_OFF) {
                 wake = task;
@@ -643,7 +723,6 @@ public final class Transfer {
         task.cancel();
         checkStop();
         return false; // the timer fired already, and its run() found this thread still here: go on
-
     }
 
     /** The backoff is over: run the next attempt on a transfer thread. */
@@ -715,10 +794,55 @@ public final class Transfer {
             return;
         }
         sink = null; // committed: nothing to close
+        if (spec.remoteTime() && body instanceof Path file) {
+            setFileTime(file, lastHead);
+        }
         TransferEvents.Result result = new TransferEvents.Result(body, lastHead,
                 lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts, resumedFrom,
                 time.nanoTime() - startNanos);
         end(State.SUCCEEDED, result);
+    }
+
+    /**
+     * The server said the caller's copy is current (304 to a conditional request): nothing was
+     * stored, the destination is left as it is, and the download succeeds.
+     */
+    private void finishNotModified() throws Exception {
+        progress.complete();
+        synchronized (lock) {
+            if (stopReason != null) {
+                throw new Stopped();
+            }
+            state = State.COMMITTING;
+        }
+        Object body = switch (spec.kind()) {
+            case MEMORY -> new byte[0];
+            case FILE -> spec.path();
+            case DIRECTORY -> sink instanceof FileSink fs ? fs.target() : spec.path();
+            default -> null;
+        };
+        long size = body instanceof Path p && Files.isRegularFile(p) ? Files.size(p) : 0;
+        if (sink != null) {
+            sink.close(false); // an empty part of our own: nothing to keep
+            sink = null;
+        }
+        end(State.SUCCEEDED, new TransferEvents.Result(body, lastHead, lastUri, size, null, attempts, 0,
+                time.nanoTime() - startNanos));
+    }
+
+    /** Sets the file's modification time from Last-Modified, as wget does and curl -R; best effort. */
+    private void setFileTime(Path file, ResponseHead head) {
+        String lm = head == null ? null : head.header("Last-Modified");
+        if (lm == null) {
+            return;
+        }
+        try {
+            java.time.Instant t = java.time.ZonedDateTime.parse(lm.trim(),
+                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(t));
+        } catch (java.time.format.DateTimeParseException | IOException e) {
+            // a file with the local time is still the right file
+        }
     }
 
     /**

@@ -22,12 +22,22 @@ import java.util.Map;
  * @param expectedSha256 lower-case hex, or null
  * @param deadline       the time the whole download may take, or null
  * @param wantsPercent   whether a percent callback listens
+ * @param maxBytesPerSecond this download's bandwidth limit; 0 for none
+ * @param ifNoneMatch    an ETag: download only if the representation changed (304 otherwise), or null
+ * @param ifModifiedSince an HTTP date: download only if modified since (304 otherwise), or null
+ * @param remoteTime     set a file's modification time from the response's Last-Modified
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
                            long totalSizeHint, long expectedSize, String expectedSha256, RetryPolicy retryPolicy,
                            Duration stallTimeout, Duration responseTimeout, Duration deadline, int maxRedirects,
-                           boolean keepCredentialsOnRedirect, boolean wantsPercent) {
+                           boolean keepCredentialsOnRedirect, boolean wantsPercent, long maxBytesPerSecond,
+                           String ifNoneMatch, String ifModifiedSince, boolean remoteTime) {
+
+    /** Whether the request is conditional: a 304 then means "unchanged", a success. */
+    public boolean conditional() {
+        return ifNoneMatch != null || ifModifiedSince != null;
+    }
 
     /** Where the bytes of a download go. */
     public enum Kind { MEMORY, FILE, DIRECTORY, STREAM }
