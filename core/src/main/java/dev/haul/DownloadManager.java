@@ -311,6 +311,7 @@ public final class DownloadManager implements AutoCloseable {
         private String proxyUrl;
         private String noProxy;
         private boolean proxyFromEnvironment;
+        private Map<String, String> proxyEnvironment;
         private Authenticator authenticator;
         private long maxBytesPerSecond;
         private Path netrc;
@@ -510,6 +511,19 @@ public final class DownloadManager implements AutoCloseable {
          */
         public Builder proxyFromEnvironment() {
             this.proxyFromEnvironment = true;
+            this.proxyEnvironment = null;
+            return this;
+        }
+
+        /**
+         * Takes the proxy from {@code environment} with the rules of {@link #proxyFromEnvironment()},
+         * instead of from this process's environment: for a program that holds its environment as a
+         * value (a command-line tool under test, a launcher that passes on a filtered copy). The map
+         * is copied; names are case-sensitive, as on POSIX.
+         */
+        public Builder proxyFromEnvironment(Map<String, String> environment) {
+            this.proxyEnvironment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+            this.proxyFromEnvironment = true;
             return this;
         }
 
@@ -601,9 +615,10 @@ public final class DownloadManager implements AutoCloseable {
             if (proxyUrl == null && noProxy == null && !proxyFromEnvironment) {
                 return Engine.routes(proxy);
             }
-            dev.haul.internal.net.ProxyEnvironment env = proxyFromEnvironment
-                    ? dev.haul.internal.net.ProxyEnvironment.fromSystem()
-                    : dev.haul.internal.net.ProxyEnvironment.of(Map.of());
+            dev.haul.internal.net.ProxyEnvironment env = !proxyFromEnvironment
+                    ? dev.haul.internal.net.ProxyEnvironment.of(Map.of())
+                    : proxyEnvironment != null ? dev.haul.internal.net.ProxyEnvironment.of(proxyEnvironment)
+                    : dev.haul.internal.net.ProxyEnvironment.fromSystem();
             if (proxyUrl != null) {
                 env = env.withProxy(proxyUrl);
             }

@@ -205,6 +205,33 @@ class PlumbingTest {
     }
 
     @Test
+    void theEnvironmentCanBeGivenAsAMapWithCurlsRules() throws Exception {
+        try (HttpProxyServer proxy = HttpProxyServer.start().requireCredentials("eu", "epw")) {
+            String viaEnv = "http://eu:epw@" + proxy.address();
+            // http_proxy (lower case) applies to http; HTTP_PROXY is never read (httpoxy).
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("http_proxy", viaEnv))
+                    .build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(1, proxy.requests().size());
+            assertEquals(basic("eu", "epw"), proxy.requests().get(0).header("Proxy-Authorization"));
+            assertNull(server.lastRequest("/f").header("Proxy-Authorization"), "never to the origin");
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("HTTP_PROXY", viaEnv))
+                    .build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("http_proxy", viaEnv,
+                    "no_proxy", "", "NO_PROXY", "127.0.0.0/8")).build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(1, proxy.requests().size(), "HTTP_PROXY ignored; an empty no_proxy lets NO_PROXY through");
+        }
+    }
+
+    @Test
     void aSocks5hProxyResolvesTheNameAndAuthenticates() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeFalse("jdk".equals(System.getProperty("haul.transport")),
                 "the JDK client cannot use SOCKS: aTransportThatCannotUseTheProxyRefuses... covers it");
