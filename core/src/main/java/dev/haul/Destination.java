@@ -26,6 +26,7 @@ import java.util.Objects;
  *
  * @param <T> what the result's {@link DownloadResult#body() body} is
  */
+@SuppressWarnings("UnusedTypeParameter") // T only types the result: Download<T> from Destination<T>
 public final class Destination<T> {
 
     /** The kinds of destination, for the engine. */

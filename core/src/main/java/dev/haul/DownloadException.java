@@ -118,7 +118,12 @@ public final class DownloadException extends IOException {
         return reason.retryable();
     }
 
+    /**
+     * Returns the reason, the status code if any and the message, so that a logged stack trace
+     * starts with what went wrong. {@link #getMessage()} stays the bare message.
+     */
     @Override
+    @SuppressWarnings("OverrideThrowableToString") // public behaviour: logs rely on this format
     public String toString() {
         return "DownloadException[" + reason + (statusCode > 0 ? " " + statusCode : "") + "]: " + getMessage();
     }

@@ -179,7 +179,7 @@ public final class DownloadManager implements AutoCloseable {
             return onFailure;
         });
         // Cancelling or timing out the caller's future stops the transfer.
-        mapped.whenComplete((v, t) -> {
+        var unused = mapped.whenComplete((v, t) -> {
             if (t != null) {
                 download.cancel();
             }

@@ -60,7 +60,7 @@ final class ResultFuture<T> extends CompletableFuture<DownloadResult<T>> {
                             + unit.toString().toLowerCase(java.util.Locale.ROOT)));
                 }
             }, unit.toNanos(timeout));
-            whenComplete((r, e) -> task.cancel());
+            var unused = whenComplete((r, e) -> task.cancel());
         }
         return this;
     }

@@ -147,10 +147,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static byte[] welcomeText() {
-        String text = "Welcome to Haul.\n\n"
-                + "This file came from the demo server inside `haul demo`.\n"
-                + "Haul downloads over HTTP(S) with resume, retries, stall detection,\n"
-                + "SHA-256 checks and atomic writes: a file is either complete or absent.\n";
+        String text = """
+                Welcome to Haul.
+
+                This file came from the demo server inside `haul demo`.
+                Haul downloads over HTTP(S) with resume, retries, stall detection,
+                SHA-256 checks and atomic writes: a file is either complete or absent.
+                """;
         return text.getBytes(StandardCharsets.UTF_8);
     }
 

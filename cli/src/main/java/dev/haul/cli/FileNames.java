@@ -60,7 +60,7 @@ final class FileNames {
             }
         });
         List<String> parts = new ArrayList<>();
-        for (String part : clean.toString().split("[/\\\\]")) {
+        for (String part : clean.toString().split("[/\\\\]", -1)) {
             String p = part.strip();
             if (!p.isEmpty() && !p.equals(".") && !p.equals("..")) {
                 parts.add(p);

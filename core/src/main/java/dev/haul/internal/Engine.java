@@ -128,7 +128,8 @@ public final class Engine implements TransferContext {
                 }
             }
         }
-        sessions.releaseNow();
+        // Not awaited: the session closes its idle connections on its own time.
+        var unused = sessions.releaseNow();
         threads.shutdown();
         if (ownTime != null) {
             ownTime.shutdown(); // pending waits belong to the transfers just cancelled

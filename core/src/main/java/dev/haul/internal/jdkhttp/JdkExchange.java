@@ -69,7 +69,7 @@ final class JdkExchange implements Exchange {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("cannot send request: " + e.getMessage());
         }
-        f.whenComplete((r, t) -> {
+        var unused = f.whenComplete((r, t) -> {
             if (t != null) {
                 sub.fail(t);
             }
@@ -111,7 +111,8 @@ final class JdkExchange implements Exchange {
         }
         long n = -1;
         for (String v : values) {
-            for (String part : v.split(",")) {
+            // limit 0: trailing empty list elements are ignored (RFC 9110 section 5.6.1.2)
+            for (String part : v.split(",", 0)) {
                 long parsed = ContentRange.parseNonNegative(part.trim());
                 if (parsed < 0 || (n >= 0 && parsed != n)) {
                     abort(new ProtocolException("framing"));

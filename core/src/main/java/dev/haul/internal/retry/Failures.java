@@ -56,8 +56,8 @@ public final class Failures {
         if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
             return new DownloadException(Reason.CONNECT, url, "cannot resolve the host name", t);
         }
-        if (t instanceof SSLException && !(t.getCause() instanceof java.net.SocketException)
-                && !(t.getCause() instanceof EOFException)
+        if ((t instanceof SSLException && !(t.getCause() instanceof java.net.SocketException)
+                && !(t.getCause() instanceof EOFException))
                 || hasCause(t, CertificateException.class)) {
             // Handshake, certificate and record-layer failures ("Unrecognized SSL message"): a retry
             // cannot fix them. A TLS-wrapped reset or EOF is the network's fault and falls through.

@@ -55,7 +55,7 @@ public final class HostLimiter {
         if (now) {
             admitted.complete(releaser(origin));
         } else {
-            admitted.whenComplete((r, t) -> {
+            var unused = admitted.whenComplete((r, t) -> {
                 if (t != null) {
                     synchronized (lock) {
                         queue.removeIf(w -> w.admitted == admitted);

@@ -211,7 +211,8 @@ public final class Transfer {
         synchronized (lock) {
             admission = admitted;
         }
-        admitted.thenAccept(this::admitted);
+        // admitted() ends the transfer itself on any failure; the derived future has nothing to add
+        var unused = admitted.thenAccept(this::admitted);
     }
 
     /** A place under the limits is ours: go, on a transfer thread. */
