@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A running download: its live {@link #progress()}, its {@link #result()} and a way to
- * {@link #cancel()} it. Obtained from {@link DownloadManager#download(DownloadRequest, Destination)}.
+ * {@link #cancel()} it. Obtained from
+ * {@link DownloadManager#download(DownloadRequest, Destination)}.
  *
  * <h2>The result future</h2>
  * {@link #result()} completes with a {@link DownloadResult}, or exceptionally with a
@@ -57,39 +58,67 @@ public final class Download<T> {
         this.response = r;
     }
 
-    /** A number unique among the downloads of this manager, in the order they were started. */
+    /**
+     * A number unique among the downloads of this manager, in the order they were started.
+     *
+     * @return a number unique among the downloads of this manager, in starting order
+     */
     public long id() {
         return id;
     }
 
-    /** What is downloaded. */
+    /**
+     * What is downloaded.
+     *
+     * @return what is downloaded
+     */
     public DownloadRequest request() {
         return request;
     }
 
-    /** Where it goes. */
+    /**
+     * Where it goes.
+     *
+     * @return where it goes
+     */
     public Destination<T> destination() {
         return destination;
     }
 
-    /** A snapshot of the progress now. */
+    /**
+     * A snapshot of the progress now.
+     *
+     * @return a snapshot of the progress now
+     */
     public Progress progress() {
         TransferEvents.Snapshot s = transfer.progress();
-        return new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(), s.bytesPerSecond(), s.attempt(),
-                s.connections());
+        return new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(), s.bytesPerSecond(),
+                s.attempt(), s.connections());
     }
 
-    /** The head of the latest response whose body is being stored, once one arrived. */
+    /**
+     * The head of the latest response whose body is being stored, once one arrived.
+     *
+     * @return the head of the latest response whose body is being stored, once one arrived
+     */
     public Optional<ResponseInfo> response() {
         return Optional.ofNullable(response);
     }
 
-    /** Completes when the download succeeded or failed; see the class comment. */
+    /**
+     * Completes when the download succeeded or failed; see the class comment.
+     *
+     * @return the future of the result, which completes when the download succeeds or fails
+     */
     public CompletableFuture<DownloadResult<T>> result() {
         return result;
     }
 
-    /** Cancels the download; returns false if it had already finished or is committing. */
+    /**
+     * Cancels the download; returns false if it had already finished or is committing.
+     *
+     * @return false if the download had already finished or is committing
+     */
     public boolean cancel() {
         return result.cancel(true);
     }

@@ -27,8 +27,10 @@ import javax.net.ssl.SSLContext;
  * <h2>The static facade</h2>
  * The seed's API, backed by one lazily created shared instance:
  * <pre>{@code
- * byte[] data = DownloadManager.downloadUrl("https://api.example.com/data.json").join(); // null on failure
- * boolean ok = DownloadManager.downloadUrl(url, Path.of("app.mpk"), DownloadOptions.defaults()).join();
+ * byte[] data = DownloadManager.downloadUrl("https://api.example.com/data.json")
+ *         .join(); // null on failure
+ * boolean ok = DownloadManager.downloadUrl(url, Path.of("app.mpk"), DownloadOptions.defaults())
+ *         .join();
  * }</pre>
  * These calls never complete exceptionally for a failed download: memory mode completes with
  * {@code null}, file and stream modes with {@code false}, and the reason is logged through
@@ -73,12 +75,20 @@ public final class DownloadManager implements AutoCloseable {
         this.listener = b.listener;
     }
 
-    /** A builder with the defaults described on each setter. */
+    /**
+     * A builder with the defaults described on each setter.
+     *
+     * @return this builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The instance behind the static facade, created on first use. */
+    /**
+     * The instance behind the static facade, created on first use.
+     *
+     * @return the instance behind the static facade, created on first use
+     */
     public static DownloadManager shared() {
         synchronized (SHARED_LOCK) {
             if (shared == null) {
@@ -90,12 +100,25 @@ public final class DownloadManager implements AutoCloseable {
 
     // ---------------------------------------------------------------- the seed's static facade
 
-    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    /**
+     * Downloads {@code url} to memory: the body, an empty array for an empty body, or null on
+     * failure.
+     *
+     * @param url the URL to download: http or https
+     * @return the body, an empty array for an empty body, or null on failure
+     */
     public static CompletableFuture<byte[]> downloadUrl(String url) {
         return downloadUrl(url, DownloadOptions.defaults());
     }
 
-    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    /**
+     * Downloads {@code url} to memory: the body, an empty array for an empty body, or null on
+     * failure.
+     *
+     * @param url the URL to download: http or https
+     * @param options the options; null for the defaults
+     * @return the body, an empty array for an empty body, or null on failure
+     */
     public static CompletableFuture<byte[]> downloadUrl(String url, DownloadOptions options) {
         return facade(url, Destination.memory(), options, DownloadResult::body, null);
     }
@@ -104,25 +127,46 @@ public final class DownloadManager implements AutoCloseable {
      * Downloads {@code url} to {@code outfile}: true on success, false on failure. A caller
      * {@code Range: bytes=N-} header with an outfile of N bytes continues the file (the seed's
      * "Resume Partial Download" pattern); the outfile is replaced only once the body is complete.
+     *
+     * @param url the URL to download: http or https
+     * @param outfile the file to write; may be null
+     * @param options the options; null for the defaults
+     * @return true on success, false on failure
      */
-    public static CompletableFuture<Boolean> downloadUrl(String url, Path outfile, DownloadOptions options) {
+    public static CompletableFuture<Boolean> downloadUrl(String url, Path outfile,
+            DownloadOptions options) {
         Objects.requireNonNull(outfile, "outfile");
         return facade(url, Destination.file(outfile), options, r -> Boolean.TRUE, Boolean.FALSE);
     }
 
-    /** Streams {@code url} to {@code chunkCallback}: true on success, false on failure. */
-    public static CompletableFuture<Boolean> downloadUrl(String url, ChunkCallback chunkCallback, DownloadOptions options) {
+    /**
+     * Streams {@code url} to {@code chunkCallback}: true on success, false on failure.
+     *
+     * @param url the URL to download: http or https
+     * @param chunkCallback receives the body in order, chunk by chunk; may be null
+     * @param options the options; null for the defaults
+     * @return true on success, false on failure
+     */
+    public static CompletableFuture<Boolean> downloadUrl(String url, ChunkCallback chunkCallback,
+            DownloadOptions options) {
         Objects.requireNonNull(chunkCallback, "chunkCallback");
-        return facade(url, Destination.stream(chunkCallback), options, r -> Boolean.TRUE, Boolean.FALSE);
+        return facade(url, Destination.stream(chunkCallback), options, r -> Boolean.TRUE,
+                Boolean.FALSE);
     }
 
     /**
      * The seed's full signature, where {@code outfile} and {@code chunkCallback} may each be null.
      * Memory mode completes with the bytes or null; the other modes with {@code Boolean}.
      *
+     * @param url the URL to download: http or https
+     * @param outfile the file to write; may be null
+     * @param chunkCallback receives the body in order, chunk by chunk; may be null
+     * @param options the options; null for the defaults
+     * @return a future of {@code true} on success, {@code false} on failure
      * @throws IllegalArgumentException if both {@code outfile} and {@code chunkCallback} are given
      */
-    public static CompletableFuture<?> downloadUrl(String url, Path outfile, ChunkCallback chunkCallback,
+    public static CompletableFuture<?> downloadUrl(String url, Path outfile,
+                                                   ChunkCallback chunkCallback,
                                                    DownloadOptions options) {
         if (outfile != null && chunkCallback != null) {
             throw new IllegalArgumentException("outfile and chunkCallback cannot be used together: "
@@ -137,14 +181,22 @@ public final class DownloadManager implements AutoCloseable {
         return downloadUrl(url, options);
     }
 
-    /** Whether the shared instance holds a live session. */
+    /**
+     * Whether the shared instance holds a live session.
+     *
+     * @return whether the shared instance holds a live session
+     */
     public static boolean isSessionActive() {
         synchronized (SHARED_LOCK) {
             return shared != null && shared.sessionActive();
         }
     }
 
-    /** Releases the shared session; see {@link #releaseSession()}. */
+    /**
+     * Releases the shared session; see {@link #releaseSession()}.
+     *
+     * @return a future that completes when the session has closed
+     */
     public static CompletableFuture<Void> closeSession() {
         DownloadManager m;
         synchronized (SHARED_LOCK) {
@@ -155,7 +207,8 @@ public final class DownloadManager implements AutoCloseable {
 
     private static <B, T> CompletableFuture<T> facade(String url, Destination<B> destination,
                                                      DownloadOptions options,
-                                                     Function<DownloadResult<B>, T> onSuccess, T onFailure) {
+                                                     Function<DownloadResult<B>, T> onSuccess,
+                                                     T onFailure) {
         DownloadRequest request;
         try {
             request = (options == null ? DownloadOptions.defaults() : options)
@@ -188,10 +241,12 @@ public final class DownloadManager implements AutoCloseable {
     }
 
     private static void log(URI uri, Throwable failure) {
-        Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        String why = t instanceof DownloadException de ? de.reason() + ": " + de.getMessage() : t.toString();
-        LOG.log(System.Logger.Level.WARNING, "download of " + Redaction.redact(uri) + " failed: " + why);
+        Throwable t = failure instanceof java.util.concurrent.CompletionException
+                && failure.getCause() != null ? failure.getCause() : failure;
+        String why = t instanceof DownloadException de ? de.reason() + ": " + de.getMessage()
+                : t.toString();
+        LOG.log(System.Logger.Level.WARNING, "download of " + Redaction.redact(uri) + " failed: "
+                + why);
     }
 
     // ---------------------------------------------------------------- the instance API
@@ -201,24 +256,31 @@ public final class DownloadManager implements AutoCloseable {
      * completes. Never blocks: a download beyond the manager's limits waits in a queue.
      *
      * <pre>{@code
-     * Download<byte[]> d = manager.download(DownloadRequest.builder(url).build(), Destination.memory());
+     * Download<byte[]> d =
+     *         manager.download(DownloadRequest.builder(url).build(), Destination.memory());
      * }</pre>
      *
-     * @throws IllegalArgumentException if the request cannot go to that destination (an expected size
-     *                                  above the memory cap of a memory download)
+     * @param <T> the type of the result's body, set by the destination
+     * @param request what to download
+     * @param destination where the body goes
+     * @return the running download
+     * @throws IllegalArgumentException if the request cannot go to that destination (an expected
+     *                                  size above the memory cap of a memory download)
      * @throws IllegalStateException    if the manager is closed
      */
     public <T> Download<T> download(DownloadRequest request, Destination<T> destination) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(destination, "destination");
-        if (destination.kind() == Destination.Kind.MEMORY && request.expectedSize() > request.maxMemoryBytes()) {
-            throw new IllegalArgumentException("expectedSize " + request.expectedSize() + " > maxMemoryBytes "
-                    + request.maxMemoryBytes());
+        if (destination.kind() == Destination.Kind.MEMORY
+                && request.expectedSize() > request.maxMemoryBytes()) {
+            throw new IllegalArgumentException("expectedSize " + request.expectedSize()
+                    + " > maxMemoryBytes " + request.maxMemoryBytes());
         }
         EngineConfig c = engine.config();
         ResultFuture<T> future = new ResultFuture<>(engine.time());
         Download<T> download = new Download<>(ids.incrementAndGet(), request, destination, future);
-        DownloadEvents<T> events = new DownloadEvents<>(download, future, listener, Redaction.redact(request.uri()));
+        DownloadEvents<T> events =
+                new DownloadEvents<>(download, future, listener, Redaction.redact(request.uri()));
         Map<String, String> headers = new LinkedHashMap<>();
         request.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase("Range")) {
@@ -226,9 +288,9 @@ public final class DownloadManager implements AutoCloseable {
             }
         });
         TransferSpec spec = new TransferSpec(request.uri(), headers, request.headers().get("Range"),
-                TransferSpec.Kind.valueOf(destination.kind().name()), destination.path(), destination.callback(),
-                request.maxMemoryBytes(), request.continueExisting(), request.totalSizeHint(),
-                request.expectedSize(), request.expectedSha256(),
+                TransferSpec.Kind.valueOf(destination.kind().name()), destination.path(),
+                destination.callback(), request.maxMemoryBytes(), request.continueExisting(),
+                request.totalSizeHint(), request.expectedSize(), request.expectedSha256(),
                 request.retryPolicy() != null ? request.retryPolicy() : c.retryPolicy(),
                 request.stallTimeout() != null ? request.stallTimeout() : c.stallTimeout(),
                 request.responseTimeout() != null ? request.responseTimeout() : c.responseTimeout(),
@@ -240,7 +302,11 @@ public final class DownloadManager implements AutoCloseable {
         return download;
     }
 
-    /** Whether this manager holds a live session. */
+    /**
+     * Whether this manager holds a live session.
+     *
+     * @return whether this manager holds a live session
+     */
     public boolean sessionActive() {
         return engine.sessionActive();
     }
@@ -248,6 +314,8 @@ public final class DownloadManager implements AutoCloseable {
     /**
      * Releases the session now. New downloads create a fresh one; running downloads finish on the
      * old one, which closes when the last ends. The future completes when it has closed.
+     *
+     * @return a future that completes when the session has closed
      */
     public CompletableFuture<Void> releaseSession() {
         return engine.releaseSession();
@@ -293,7 +361,12 @@ public final class DownloadManager implements AutoCloseable {
         private Builder() {
         }
 
-        /** Downloads running at once; more wait in a queue without holding a thread. Default 64. */
+        /**
+         * Downloads running at once; more wait in a queue without holding a thread. Default 64.
+         *
+         * @param n downloads running at once; more wait in a queue without holding a thread
+         * @return this builder
+         */
         public Builder maxConcurrentDownloads(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxConcurrentDownloads < 1: " + n);
@@ -303,9 +376,12 @@ public final class DownloadManager implements AutoCloseable {
         }
 
         /**
-         * Connections open at once to one scheme, host and port, over all downloads of this manager.
-         * A download uses one connection while it transfers; downloads beyond the cap wait in the
-         * queue. Default 8.
+         * Connections open at once to one scheme, host and port, over all downloads of this
+         * manager. A download uses one connection while it transfers; downloads beyond the cap wait
+         * in the queue. Default 8.
+         *
+         * @param n connections open at once to one scheme, host and port
+         * @return this builder
          */
         public Builder maxConnectionsPerHost(int n) {
             if (n < 1) {
@@ -315,31 +391,56 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** How long the session lives without a download in flight. Default 5 s. */
+        /**
+         * How long the session lives without a download in flight. Default 5 s.
+         *
+         * @param d how long the session lives without a download in flight
+         * @return this builder
+         */
         public Builder sessionIdleTimeout(Duration d) {
             this.sessionIdleTimeout = nonNegative(d, "sessionIdleTimeout");
             return this;
         }
 
-        /** The longest wait for a TCP (and TLS) connection. Default 30 s. */
+        /**
+         * The longest wait for a TCP (and TLS) connection. Default 30 s.
+         *
+         * @param d the longest wait for a TCP (and TLS) connection
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive(d, "connectTimeout");
             return this;
         }
 
-        /** The default stall timeout of requests that set none. Default 10 s, the seed's. */
+        /**
+         * The default stall timeout of requests that set none. Default 10 s, the seed's.
+         *
+         * @param d the default stall timeout of requests that set none
+         * @return this builder
+         */
         public Builder stallTimeout(Duration d) {
             this.stallTimeout = positive(d, "stallTimeout");
             return this;
         }
 
-        /** The default wait for response headers of requests that set none. Default 30 s. */
+        /**
+         * The default wait for response headers of requests that set none. Default 30 s.
+         *
+         * @param d the default wait for response headers of requests that set none
+         * @return this builder
+         */
         public Builder responseTimeout(Duration d) {
             this.responseTimeout = positive(d, "responseTimeout");
             return this;
         }
 
-        /** The retry policy of requests that set none. Default {@link RetryPolicy#DEFAULT}. */
+        /**
+         * The retry policy of requests that set none. Default {@link RetryPolicy#DEFAULT}.
+         *
+         * @param policy the retry policy of requests that set none
+         * @return this builder
+         */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = Objects.requireNonNull(policy, "policy");
             return this;
@@ -348,6 +449,9 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * The most threads the session's pool runs, shared by all downloads; they start on demand
          * and end after 2 s idle. Default max(4, 2 × cores).
+         *
+         * @param n the most threads the session's pool runs
+         * @return this builder
          */
         public Builder threads(int n) {
             if (n < 1) {
@@ -357,13 +461,23 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** The User-Agent sent unless a request sets one. Default {@code haul/<version>}. */
+        /**
+         * The User-Agent sent unless a request sets one. Default {@code haul/<version>}.
+         *
+         * @param userAgent the User-Agent sent unless a request sets one
+         * @return this builder
+         */
         public Builder userAgent(String userAgent) {
             this.userAgent = userAgent;
             return this;
         }
 
-        /** The TLS context, for a private trust store. Default: the JDK's. */
+        /**
+         * The TLS context, for a private trust store. Default: the JDK's.
+         *
+         * @param context the TLS context, for a private trust store
+         * @return this builder
+         */
         public Builder sslContext(SSLContext context) {
             this.sslContext = context;
             return this;
@@ -373,6 +487,9 @@ public final class DownloadManager implements AutoCloseable {
          * Turns off TLS certificate and host name verification. Dangerous: anyone on the path can
          * read and change the download. Logged as a warning, on the logger {@code dev.haul.tls},
          * when a session starts.
+         *
+         * @param insecure true to turn verification off
+         * @return this builder
          */
         public Builder insecure(boolean insecure) {
             this.insecure = insecure;
@@ -384,6 +501,9 @@ public final class DownloadManager implements AutoCloseable {
          * {@code HTTP_2} is carried by the JDK's client (ALPN over TLS, HTTP/1.1 otherwise): it
          * selects {@link Transport#JDK} unless a transport was set explicitly, which must then be
          * {@code JDK}.
+         *
+         * @param version the HTTP version offered
+         * @return this builder
          */
         public Builder httpVersion(HttpClient.Version version) {
             this.httpVersion = Objects.requireNonNull(version, "version");
@@ -395,6 +515,9 @@ public final class DownloadManager implements AutoCloseable {
          * HTTP/1.1 client; {@link Transport#JDK} for HTTP/2 or as a fallback. The system property
          * {@code haul.transport} ({@code haul} or {@code jdk}) changes the default for every
          * manager that sets none, without a code change.
+         *
+         * @param transport the HTTP client that carries the downloads
+         * @return this builder
          */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -408,6 +531,9 @@ public final class DownloadManager implements AutoCloseable {
          * the force at the end has little left to write. Without it the rename still keeps partial
          * bodies away from the destination when a process dies, as with curl and wget, and many
          * small files download faster.
+         *
+         * @param fsync whether a finished file is forced to disk before its rename
+         * @return this builder
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;
@@ -418,6 +544,9 @@ public final class DownloadManager implements AutoCloseable {
          * The clock and timer of every wait and measurement of time: retries, Retry-After,
          * timeouts, the deadline, speed and ETA, the session's idle release. Default: the system
          * clock and a timer thread of the manager's own. Tests inject a fake clock here.
+         *
+         * @param timeSource the clock and timer of every wait and measurement of time
+         * @return this builder
          */
         public Builder timeSource(TimeSource timeSource) {
             this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
@@ -428,6 +557,9 @@ public final class DownloadManager implements AutoCloseable {
          * Receives the events of every download of this manager, after the request's own listener.
          * See {@link DownloadListener} for the contract; a listener that throws fails the download
          * it was called for.
+         *
+         * @param listener receives the events of every download; null for none
+         * @return this builder
          */
         public Builder listener(DownloadListener listener) {
             this.listener = listener;
@@ -441,6 +573,9 @@ public final class DownloadManager implements AutoCloseable {
          * address): the JDK client used for HTTP/2 cannot use one, so such a download fails with
          * {@link DownloadException.Reason#PROXY} rather than connecting directly. Default: no proxy
          * (the JDK's system-wide default selector is not consulted).
+         *
+         * @param selector chooses the proxy of each request
+         * @return this builder
          */
         public Builder proxy(ProxySelector selector) {
             this.proxy = selector;
@@ -451,6 +586,9 @@ public final class DownloadManager implements AutoCloseable {
          * Answers proxy authentication challenges (407) when the proxy's route carries no
          * credentials. Origin servers' 401 challenges are not answered: send their credentials with
          * the request (a header, or userinfo in the URL). Default: none.
+         *
+         * @param authenticator answers proxy authentication challenges; null for none
+         * @return this builder
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = authenticator;
@@ -466,11 +604,13 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * The manager. The builder can go on to build others.
          *
+         * @return the manager
          * @throws IllegalStateException if HTTP/2 was asked of Haul's own HTTP/1.1 transport
          */
         public DownloadManager build() {
             if (transport == Transport.HAUL && httpVersion == HttpClient.Version.HTTP_2) {
-                throw new IllegalStateException("HTTP/2 needs Transport.JDK; Transport.HAUL speaks HTTP/1.1");
+                throw new IllegalStateException(
+                        "HTTP/2 needs Transport.JDK; Transport.HAUL speaks HTTP/1.1");
             }
             return new DownloadManager(this);
         }
@@ -487,16 +627,18 @@ public final class DownloadManager implements AutoCloseable {
                 return true;
             }
             if (!p.equalsIgnoreCase("haul")) {
-                throw new IllegalStateException("haul.transport must be haul or jdk, not '" + p + "'");
+                throw new IllegalStateException("haul.transport must be haul or jdk, not '" + p
+                        + "'");
             }
             return false;
         }
 
         EngineConfig toConfig() {
-            return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
-                    connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
-                    userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
-                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps, proxy, authenticator);
+            return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost,
+                    sessionIdleTimeout, connectTimeout, stallTimeout, responseTimeout, retryPolicy,
+                    threads, userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
+                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps,
+                    proxy, authenticator);
         }
 
         private static Duration positive(Duration d, String name) {

@@ -33,7 +33,8 @@ enum ExitCode {
     static ExitCode of(DownloadException.Reason reason) {
         return switch (reason) {
             case HTTP_STATUS, HTTP_TRANSIENT -> HTTP;
-            case CONNECT, PROXY, NETWORK, TIMEOUT, STALLED, DEADLINE, PROTOCOL, CANNOT_RESUME -> NETWORK;
+            case CONNECT, PROXY, NETWORK, TIMEOUT, STALLED, DEADLINE, PROTOCOL, CANNOT_RESUME ->
+                    NETWORK;
             case INTEGRITY, TOO_LARGE -> INTEGRITY;
             // CALLBACK_FAILED: the CLI's only callback writes to stdout
             case LOCAL_IO, DESTINATION_BUSY, CALLBACK_FAILED -> LOCAL_IO;

@@ -63,8 +63,10 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         // Unbuffered-by-default System.out is a PrintStream that hides write errors; the data of
         // `-o -` needs a stream that reports them (a closed pipe must fail the download).
-        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        OutputStream out =
+                new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
         Main main = new Main(System.in, out, err, Terminal.detect());
         Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "haul-interrupt"));
         int code = main.run(args);
@@ -95,7 +97,8 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
-    public static int fromArgs(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+    public static int fromArgs(String[] args, InputStream stdin, OutputStream stdout,
+            PrintStream stderr) {
         return new Main(stdin, stdout, stderr, Terminal.NONE).run(args);
     }
 
@@ -108,15 +111,18 @@ public final class Main implements Callable<Integer> {
             codes.put(String.format("%3d", c.code), c.meaning);
         }
         for (CommandLine c : new CommandLine[] {cl, cl.getSubcommands().get("get")}) {
-            c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+            c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+                    .exitCodeList(codes);
         }
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
-            stderr.println("haul: " + ProgressRenderer.oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");
+            stderr.println("haul: " + ProgressRenderer.oneLine(ex.getMessage()) + " (see '" + cmd
+                    + " --help')");
             return ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            stderr.println("haul: unexpected error: " + ProgressRenderer.oneLine(String.valueOf(ex)));
+            stderr.println("haul: unexpected error: "
+                    + ProgressRenderer.oneLine(String.valueOf(ex)));
             if (System.getenv("HAUL_DEBUG") != null) {
                 ex.printStackTrace(stderr);
             }
@@ -167,7 +173,8 @@ public final class Main implements Callable<Integer> {
         @Override
         public String[] getVersion() {
             return new String[] {"haul " + version(),
-                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+                "Java " + System.getProperty("java.version")
+                        + " (" + System.getProperty("java.vm.name") + ")"};
         }
 
         static String version() {

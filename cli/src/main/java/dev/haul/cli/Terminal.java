@@ -17,7 +17,8 @@ record Terminal(boolean tty, int columns) {
     static Terminal detect() {
         String tty = System.getProperty("haul.tty");
         boolean isTty = tty != null ? Boolean.parseBoolean(tty) : interactiveConsole();
-        int columns = parse(System.getProperty("haul.columns"), parse(System.getenv("COLUMNS"), 80));
+        int columns =
+                parse(System.getProperty("haul.columns"), parse(System.getenv("COLUMNS"), 80));
         return new Terminal(isTty, columns);
     }
 

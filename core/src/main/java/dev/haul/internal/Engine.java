@@ -62,9 +62,10 @@ public final class Engine implements TransferContext {
         }
         this.threads = new Threads(prefix);
         this.buffers = new BufferPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
-        this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(),
-                threads.transfers());
-        this.limiter = new HostLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
+        this.sessions = new Sessions(this::newTransport, time,
+                config.sessionIdleTimeout().toNanos(), threads.transfers());
+        this.limiter =
+                new HostLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
     }
 
     /** A new transfer of this engine; {@link #start} starts it. */
@@ -137,8 +138,8 @@ public final class Engine implements TransferContext {
     }
 
     private HttpTransport newTransport() {
-        TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(), config.insecure(),
-                routes(config.proxy()), config.authenticator());
+        TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(),
+                config.insecure(), routes(config.proxy()), config.authenticator());
         if (config.jdkClient()) {
             return new JdkTransport(tc, config.httpVersion(), config.threads());
         }
@@ -160,7 +161,8 @@ public final class Engine implements TransferContext {
             if (p.type() == Proxy.Type.HTTP) {
                 return new ProxyRoute.Http(host, a.getPort(), null);
             }
-            // An unresolved address asks the proxy to resolve the name (socks5h); a resolved one does not.
+            // An unresolved address asks the proxy to resolve the name (socks5h); a resolved one
+            // does not.
             return new ProxyRoute.Socks5(host, a.getPort(), a.isUnresolved(), null);
         };
     }

@@ -20,11 +20,13 @@ import javax.net.ssl.SSLContext;
  * @param jdkClient  true to use the JDK's HTTP client for every exchange
  * @param proxy      the caller's proxy selector, or null for direct connections
  */
-public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost, Duration sessionIdleTimeout,
-                           Duration connectTimeout, Duration stallTimeout, Duration responseTimeout,
-                           RetryPolicy retryPolicy, int threads, String userAgent, SSLContext sslContext,
-                           boolean insecure, HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
-                           TimeSource timeSource, FileOps fileOps, ProxySelector proxy, Authenticator authenticator) {
+public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost,
+                           Duration sessionIdleTimeout, Duration connectTimeout,
+                           Duration stallTimeout, Duration responseTimeout, RetryPolicy retryPolicy,
+                           int threads, String userAgent, SSLContext sslContext, boolean insecure,
+                           HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
+                           TimeSource timeSource, FileOps fileOps, ProxySelector proxy,
+                           Authenticator authenticator) {
 
     private static final String VERSION = readVersion();
 

@@ -299,7 +299,8 @@ final class ResponseReader {
             // Content-Length lets us know where the body ends without the close.
             keepAlive = keepAliveToken && !close && length >= 0 && framing != Framing.CLOSE;
         }
-        return new ResponseHead(protocol, status, HttpHeaders.of(fields, ResponseReader::all), declared);
+        return new ResponseHead(protocol, status, HttpHeaders.of(fields, ResponseReader::all),
+                declared);
     }
 
     /** The non-empty, trimmed elements of a comma-separated list header (RFC 9110 5.6.1). */

@@ -119,7 +119,8 @@ final class TlsWire implements Wire {
                 growAppIn();
                 return HandshakeStatus.NEED_UNWRAP;
             }
-            default -> throw new SSLHandshakeException("the server closed TLS during the handshake");
+            default -> throw new SSLHandshakeException(
+                    "the server closed TLS during the handshake");
         }
     }
 

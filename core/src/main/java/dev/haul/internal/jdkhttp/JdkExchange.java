@@ -87,7 +87,8 @@ final class JdkExchange implements Exchange {
         }
         sub.checkAborted();
         long length = contentLength(info);
-        if (request.method().equals("HEAD") || info.statusCode() == 204 || info.statusCode() == 304) {
+        if (request.method().equals("HEAD") || info.statusCode() == 204
+                || info.statusCode() == 304) {
             length = 0;
         }
         String protocol = info.version() == HttpClient.Version.HTTP_2 ? "HTTP/2" : "HTTP/1.1";

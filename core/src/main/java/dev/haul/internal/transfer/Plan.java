@@ -17,7 +17,8 @@ record Plan(long requestedFrom, long rangeStart, long rangeEnd, String opaqueRan
             Validators validators) {
 
     /** The plan for a download holding {@code held} bytes of the caller's range. */
-    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held, Validators validators) {
+    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held,
+            Validators validators) {
         long from = rangeStart + held;
         boolean ranged = opaqueRange == null && (from > 0 || rangeEnd >= 0);
         return new Plan(ranged ? from : -1, rangeStart, rangeEnd, opaqueRange, held, validators);

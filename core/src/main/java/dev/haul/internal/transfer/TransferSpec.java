@@ -11,7 +11,8 @@ import java.util.Map;
  * One download as the engine sees it: the public request with the manager's defaults filled in,
  * and where its bytes go. Built by {@code dev.haul.DownloadManager}.
  *
- * @param uri            the URL, possibly with userinfo (sent as Basic credentials, never as part of the URL)
+ * @param uri            the URL, possibly with userinfo (sent as Basic credentials, never as
+ *                       part of the URL)
  * @param headers        the caller's headers, in order, without Range (which is {@code range})
  * @param range          the caller's Range header, or null
  * @param kind           where the bytes go
@@ -25,9 +26,10 @@ import java.util.Map;
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
-                           long totalSizeHint, long expectedSize, String expectedSha256, RetryPolicy retryPolicy,
-                           Duration stallTimeout, Duration responseTimeout, Duration deadline, int maxRedirects,
-                           boolean keepCredentialsOnRedirect, boolean wantsPercent) {
+                           long totalSizeHint, long expectedSize, String expectedSha256,
+                           RetryPolicy retryPolicy, Duration stallTimeout, Duration responseTimeout,
+                           Duration deadline, int maxRedirects, boolean keepCredentialsOnRedirect,
+                           boolean wantsPercent) {
 
     /** Where the bytes of a download go. */
     public enum Kind { MEMORY, FILE, DIRECTORY, STREAM }
