@@ -76,8 +76,11 @@ public final class DownloadException extends IOException {
         }
     }
 
+    /** What kind of failure this is. */
     private final Reason reason;
+    /** The HTTP status of the failing response, or -1. */
     private final int statusCode;
+    /** The redacted URL of the download; may be null. */
     private final String url;
 
     /**
