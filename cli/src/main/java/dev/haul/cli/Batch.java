@@ -32,7 +32,9 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     private DownloadManager manager;
     private List<Job> jobs;
     private final Map<Long, Job> byId = new ConcurrentHashMap<>();
-    /** The job whose download is being started on the run() thread; onQueued comes on that thread. */
+    /**
+     * The job whose download is being started on the run() thread; onQueued comes on that thread.
+     */
     private Job starting;
     private final Semaphore window;
     private final ProgressRenderer out;
@@ -55,8 +57,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     }
 
     /**
-     * Runs every job on {@code manager}, which must have this batch as its listener, and returns the
-     * exit code: 0, or that of the first failed job in input order.
+     * Runs every job on {@code manager}, which must have this batch as its listener, and returns
+     * the exit code: 0, or that of the first failed job in input order.
      */
     ExitCode run(DownloadManager manager) {
         this.manager = manager;
@@ -103,7 +105,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
             }
             long bytes = jobs.stream().filter(Job::succeeded).mapToLong(j -> j.result.size()).sum();
             out.info(ok + " downloaded" + (bad > 0 ? ", " + bad + " failed" : "") + ": "
-                    + Units.bytes(bytes) + " in " + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
+                    + Units.bytes(bytes) + " in "
+                    + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
         }
         for (Job job : jobs) {
             if (job.failure != null) {
@@ -143,10 +146,12 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         }
         StringBuilder s = new StringBuilder("haul: interrupted");
         if (!running.isEmpty()) {
-            s.append(": cancelled ").append(running.size()).append(running.size() == 1 ? " download" : " downloads");
+            s.append(": cancelled ").append(running.size())
+                    .append(running.size() == 1 ? " download" : " downloads");
             boolean partial = running.stream().anyMatch(j -> j.target != null);
             if (partial) {
-                s.append("; partial data is kept in .part files, run the same command again to resume");
+                s.append("; partial data is kept in .part files, run the same command again to"
+                        + " resume");
             }
         }
         out.close();
@@ -199,8 +204,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     }
 
     @Override
-    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
-                        long resumeFrom) {
+    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt,
+                        Duration delay, long resumeFrom) {
         Job job = byId.get(download.id());
         if (job == null) {
             return;
@@ -209,7 +214,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                 + (resumeFrom > 0
                     ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
                     : " from the start")
-                + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
+                + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": "
+                + reasonText(cause);
         job.retries.add(line);
         out.info(line);
     }
@@ -275,7 +281,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         StringBuilder s = new StringBuilder(job.target == null && job.namedIn == null
                 ? "wrote " + Units.bytes(r.size()) + " to stdout"
                 : "saved " + shown + " (" + Units.bytes(r.size()) + ")");
-        s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ").append(Units.rate(r.size() / seconds));
+        s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ")
+                .append(Units.rate(r.size() / seconds));
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
         } else if (r.statusCode() == 206) {
@@ -299,8 +306,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         if (job.target != null && f.code() != ExitCode.INTEGRITY) {
             Path part = job.target.resolveSibling(job.target.getFileName() + ".part");
             if (Files.exists(part)) {
-                return new Job.Failure(f.code(), f.url(), f.reason()
-                        + " (partial data kept in " + part.getFileName() + "; run the same command again to resume)");
+                return new Job.Failure(f.code(), f.url(), f.reason() + " (partial data kept in "
+                        + part.getFileName() + "; run the same command again to resume)");
             }
         }
         return f;
@@ -309,16 +316,19 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     /** The exit code and the one-line reason for a failed download. */
     static Job.Failure describe(Job job, Throwable failure) {
         Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         if (t instanceof DownloadException e) {
-            return new Job.Failure(ExitCode.of(e.reason()), e.url() != null ? e.url() : job.url(), reasonText(e));
+            return new Job.Failure(ExitCode.of(e.reason()), e.url() != null ? e.url() : job.url(),
+                    reasonText(e));
         }
         if (t instanceof CancellationException) {
             return new Job.Failure(ExitCode.CANCELLED, job.url(), "cancelled");
         }
-        return new Job.Failure(ExitCode.OTHER, job.url(), "unexpected " + t.getClass().getSimpleName()
+        return new Job.Failure(ExitCode.OTHER, job.url(), "unexpected "
+                + t.getClass().getSimpleName()
                 + (t.getMessage() != null ? ": " + t.getMessage() : ""));
     }
 

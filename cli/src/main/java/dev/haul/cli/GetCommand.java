@@ -59,27 +59,32 @@ final class GetCommand implements Callable<Integer> {
     List<String> urls = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the one URL to FILE, replacing it on success; '-' writes to stdout.")
+            description =
+                    "Write the one URL to FILE, replacing it on success; '-' writes to stdout.")
     String output;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
-            description = "Save into DIR (created if missing), under names taken from the URLs; an existing "
-                    + "file is never overwritten: NAME.1, NAME.2, ... are used instead. Default: the current directory.")
+            description = "Save into DIR (created if missing), under names taken from the URLs; an "
+                    + "existing file is never overwritten: NAME.1, NAME.2, ... are used instead. "
+                    + "Default: the current directory.")
     Path dir;
 
     @Option(names = {"-J", "--content-disposition"},
             description = "Name each file as the server suggests in Content-Disposition (RFC 6266, "
-                    + "filename* before filename), else after the last URL segment once redirects are "
-                    + "followed. The name is made safe and stays inside DIR; a file of that name is "
-                    + "replaced, atomically and only by a complete body. Not with -o or -c.")
+                    + "filename* before filename), else after the last URL segment once redirects "
+                    + "are followed. The name is made safe and stays inside DIR; a file of that "
+                    + "name is replaced, atomically and only by a complete body. Not with -o or "
+                    + "-c.")
     boolean contentDisposition;
 
     @Option(names = {"-i", "--input"}, paramLabel = "LIST",
-            description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines starting with # are skipped.")
+            description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines "
+                    + "starting with # are skipped.")
     String input;
 
     @Option(names = {"-j", "--parallel"}, paramLabel = "N", defaultValue = "4",
-            description = "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
     int parallel;
 
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'",
@@ -95,7 +100,8 @@ final class GetCommand implements Callable<Integer> {
     Integer retries;
 
     @Option(names = "--stall-timeout", paramLabel = "SECONDS",
-            description = "Abandon an attempt after this long without a byte, then retry (default: 10).")
+            description =
+                    "Abandon an attempt after this long without a byte, then retry (default: 10).")
     Double stallTimeout;
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS",
@@ -103,15 +109,18 @@ final class GetCommand implements Callable<Integer> {
     Double connectTimeout;
 
     @Option(names = {"-c", "--continue"},
-            description = "Continue a partial file left at the output path by another tool, as wget -c. "
+            description =
+                    "Continue a partial file left at the output path by another tool, as wget -c. "
                     + "(Haul's own .part files resume without it.)")
     boolean continueExisting;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress and no notes; errors are still printed.")
+    @Option(names = {"-q", "--quiet"},
+            description = "No progress and no notes; errors are still printed.")
     boolean quiet;
 
     @Option(names = "--insecure",
-            description = "Do not verify TLS certificates and host names (dangerous; prints a warning).")
+            description =
+                    "Do not verify TLS certificates and host names (dangerous; prints a warning).")
     boolean insecure;
 
     @Option(names = "--no-fsync",
@@ -126,7 +135,8 @@ final class GetCommand implements Callable<Integer> {
             try {
                 inputs.addAll(readList(input));
             } catch (IOException e) {
-                main.stderr.println("haul: error: cannot read " + input + ": " + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
+                main.stderr.println("haul: error: cannot read " + input + ": "
+                        + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
                 return ExitCode.LOCAL_IO.code;
             }
         }
@@ -135,11 +145,12 @@ final class GetCommand implements Callable<Integer> {
 
         ProgressRenderer out = new ProgressRenderer(
                 quiet ? ProgressRenderer.Mode.QUIET
-                        : main.terminal.tty() ? ProgressRenderer.Mode.BARS : ProgressRenderer.Mode.LINES,
+                        : main.terminal.tty() ? ProgressRenderer.Mode.BARS
+                        : ProgressRenderer.Mode.LINES,
                 main.stderr, main.terminal.columns(), null);
         if (insecure) {
-            out.error("haul: warning: --insecure: TLS certificates and host names are not verified; "
-                    + "anyone on the network path can read or change these downloads");
+            out.error("haul: warning: --insecure: TLS certificates and host names are not verified;"
+                    + " anyone on the network path can read or change these downloads");
         }
         Path directory = null;
         if (output == null) {
@@ -147,7 +158,8 @@ final class GetCommand implements Callable<Integer> {
             try {
                 Files.createDirectories(directory);
             } catch (IOException e) {
-                out.error("haul: error: cannot create directory " + directory + ": " + e.getMessage());
+                out.error("haul: error: cannot create directory " + directory + ": "
+                        + e.getMessage());
                 return ExitCode.LOCAL_IO.code;
             }
         }
@@ -169,7 +181,8 @@ final class GetCommand implements Callable<Integer> {
             mb.connectTimeout(seconds(connectTimeout, "--connect-timeout"));
         }
         // The --insecure warning above already said what the library logs when the session starts.
-        LibraryWarnings warnings = new LibraryWarnings(out, insecure ? Set.of("dev.haul.tls") : Set.of());
+        LibraryWarnings warnings =
+                new LibraryWarnings(out, insecure ? Set.of("dev.haul.tls") : Set.of());
         try (DownloadManager manager = mb.build()) {
             return main.runInterruptibly(batch, manager).code;
         } finally {
@@ -229,7 +242,8 @@ final class GetCommand implements Callable<Integer> {
         return map;
     }
 
-    private Job job(String url, Map<String, String> headerMap, Path directory, Set<Path> taken, ProgressRenderer out) {
+    private Job job(String url, Map<String, String> headerMap, Path directory, Set<Path> taken,
+            ProgressRenderer out) {
         URI uri;
         DownloadRequest.Builder request;
         try {
@@ -237,9 +251,11 @@ final class GetCommand implements Callable<Integer> {
             request = DownloadRequest.builder(uri);
             headerMap.forEach(request::header);
         } catch (URISyntaxException e) {
-            return Job.failed(url, null, new Job.Failure(ExitCode.USAGE, Urls.redact(url), "not a valid URL"));
+            return Job.failed(url, null,
+                    new Job.Failure(ExitCode.USAGE, Urls.redact(url), "not a valid URL"));
         } catch (IllegalArgumentException e) {
-            return Job.failed(url, null, new Job.Failure(ExitCode.USAGE, Urls.redact(url), e.getMessage()));
+            return Job.failed(url, null,
+                    new Job.Failure(ExitCode.USAGE, Urls.redact(url), e.getMessage()));
         }
         if (sha256 != null) {
             request.expectedSha256(sha256.strip());
@@ -258,7 +274,8 @@ final class GetCommand implements Callable<Integer> {
         }
         if (output != null) {
             Path file = Path.of(output);
-            return Job.of(url, uri, String.valueOf(file.getFileName()), file, output, request, Destination.file(file));
+            return Job.of(url, uri, String.valueOf(file.getFileName()), file, output, request,
+                    Destination.file(file));
         }
         String name = FileNames.fromUrl(uri);
         if (contentDisposition) {
@@ -266,7 +283,8 @@ final class GetCommand implements Callable<Integer> {
         }
         Path file;
         if (continueExisting && !taken.contains(FileNames.inside(directory, name))) {
-            file = FileNames.inside(directory, name);        // -c: the existing file is the one to continue
+            // -c: the existing file is the one to continue
+            file = FileNames.inside(directory, name);
         } else {
             file = FileNames.freePath(directory, name, taken);
             if (file == null) {
@@ -278,10 +296,11 @@ final class GetCommand implements Callable<Integer> {
         taken.add(file);
         String shown = String.valueOf(directory.resolve(file.getFileName()));
         if (!file.getFileName().toString().equals(name)) {
-            out.error("haul: note: " + directory.resolve(name) + " is taken; saving " + Urls.redact(uri)
-                    + " as " + shown);
+            out.error("haul: note: " + directory.resolve(name) + " is taken; saving "
+                    + Urls.redact(uri) + " as " + shown);
         }
-        return Job.of(url, uri, file.getFileName().toString(), file, shown, request, Destination.file(file));
+        return Job.of(url, uri, file.getFileName().toString(), file, shown, request,
+                Destination.file(file));
     }
 
     private List<String> readList(String list) throws IOException {

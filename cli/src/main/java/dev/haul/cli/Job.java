@@ -39,7 +39,8 @@ final class Job {
     final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private Job(String input, URI uri, String label, Path target, String shown,
-                DownloadRequest.Builder request, Destination<?> destination, Failure early, Path namedIn) {
+                DownloadRequest.Builder request, Destination<?> destination, Failure early,
+                Path namedIn) {
         this.input = input;
         this.uri = uri;
         this.label = label;
@@ -51,14 +52,16 @@ final class Job {
         this.namedIn = namedIn;
     }
 
-    static Job of(String input, URI uri, String label, Path target, String shown, DownloadRequest.Builder request,
-                  Destination<?> destination) {
+    static Job of(String input, URI uri, String label, Path target, String shown,
+                  DownloadRequest.Builder request, Destination<?> destination) {
         return new Job(input, uri, label, target, shown, request, destination, null, null);
     }
 
     /** A job whose file the server names (-J), in {@code dir}. */
-    static Job named(String input, URI uri, String label, Path dir, DownloadRequest.Builder request) {
-        return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir), null, dir);
+    static Job named(String input, URI uri, String label, Path dir,
+            DownloadRequest.Builder request) {
+        return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir),
+                null, dir);
     }
 
     static Job failed(String input, URI uri, Failure early) {
