@@ -163,13 +163,15 @@ public final class Transfer {
     private record NotModified() implements Outcome {
     }
 
-    /** The server asked every client of this host to wait (
-            Retry-After) until {@code untilNanos}. */
+    /**
+     * The server asked every client of this host to wait (Retry-After) until {@code untilNanos}.
+     */
     private record HostPaused(long untilNanos) implements Outcome {
     }
 
-    /** The response named a file whose part from an earlier run can be continued: ask again,
-            ranged. */
+    /**
+     * The response named a file whose part from an earlier run can be continued: ask again, ranged.
+     */
     private record Reopened() implements Outcome {
     }
 
@@ -653,8 +655,9 @@ public final class Transfer {
         events.response(head, lastUri);
     }
 
-    /** The cookies,
-            the host's netrc credentials and the caller's conditions for the next request. */
+    /**
+     * The cookies, the host's netrc credentials and the caller's conditions for the next request.
+     */
     private RequestFactory.Extras extras() {
         EngineConfig.Cookies cookies = ctx.cookies();
         String cookie = cookies == null ? null : cookies.header(Cursor.withoutUserInfo(cursor.uri));
