@@ -2,6 +2,6 @@
  * Haul: a download engine on the JDK's HTTP client. Only {@code dev.haul} is public API.
  */
 module dev.haul {
-    requires java.net.http;
+    requires transitive java.net.http;
     exports dev.haul;
 }

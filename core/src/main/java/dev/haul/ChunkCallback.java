@@ -10,5 +10,11 @@ package dev.haul;
  */
 @FunctionalInterface
 public interface ChunkCallback {
+    /**
+     * Receives the next chunk of the body.
+     *
+     * @param chunk the bytes that follow the previous chunk; never empty
+     * @throws Exception to abort the download ({@link DownloadException.Reason#CALLBACK_FAILED})
+     */
     void onChunk(byte[] chunk) throws Exception;
 }

@@ -31,15 +31,24 @@ public final class CookieJar {
         this.jar = jar;
     }
 
-    /** An empty jar, keeping what responses set. */
+    /**
+     * An empty jar, keeping what responses set.
+     *
+     * @return an empty jar
+     */
     public static CookieJar inMemory() {
-        return new CookieJar(new dev.haul.internal.net.CookieJar(() -> System.currentTimeMillis() / 1000));
+        return new CookieJar(new dev.haul.internal.net.CookieJar(() -> System.currentTimeMillis(
+                ) / 1000));
     }
 
     /**
      * A jar holding the cookies of a Netscape cookie file.
      *
      * @throws IOException when the file cannot be read (a malformed line is skipped, not an error)
+      *
+      * @param file a Netscape cookie file
+      * @return a jar holding the file's cookies
+      * @throws IOException when the file cannot be read
      */
     public static CookieJar load(Path file) throws IOException {
         CookieJar j = inMemory();
@@ -47,23 +56,43 @@ public final class CookieJar {
         return j;
     }
 
-    /** Writes every cookie that has not expired to {@code file}, atomically and owner-only. */
+    /**
+     * Writes every cookie that has not expired to {@code file}, atomically and owner-only.
+     *
+     * @param file where the jar goes
+     * @throws IOException when the file cannot be written
+     */
     public void save(Path file) throws IOException {
         jar.save(Objects.requireNonNull(file, "file"));
     }
 
-    /** The {@code Cookie} header value for a request to {@code uri}, or "" when none applies. */
+    /**
+     * The {@code Cookie} header value for a request to {@code uri}, or "" when none applies.
+     *
+     * @param uri the URI of the request
+     * @return the Cookie header value, or "" when none applies
+     */
     public String cookieHeader(URI uri) {
         String h = jar.cookieHeader(uri);
         return h == null ? "" : h;
     }
 
-    /** Takes one {@code Set-Cookie} value from a response to {@code uri}; false when refused. */
+    /**
+     * Takes one {@code Set-Cookie} value from a response to {@code uri}; false when refused.
+     *
+     * @param uri the URI that answered
+     * @param setCookie one Set-Cookie header value
+     * @return whether the jar kept (or deleted) a cookie
+     */
     public boolean setCookie(URI uri, String setCookie) {
         return jar.setCookie(uri, setCookie);
     }
 
-    /** How many cookies the jar holds. */
+    /**
+     * How many cookies the jar holds.
+     *
+     * @return how many cookies the jar holds
+     */
     public int size() {
         return jar.size();
     }

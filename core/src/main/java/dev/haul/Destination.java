@@ -26,6 +26,7 @@ import java.util.Objects;
  *
  * @param <T> what the result's {@link DownloadResult#body() body} is
  */
+@SuppressWarnings("UnusedTypeParameter") // T only types the result: Download<T> from Destination<T>
 public final class Destination<T> {
 
     /** The kinds of destination, for the engine. */
@@ -43,7 +44,11 @@ public final class Destination<T> {
         this.callback = callback;
     }
 
-    /** The body is collected in memory and returned in the result. */
+    /**
+     * The body is collected in memory and returned in the result.
+     *
+     * @return a destination that collects the body in memory
+     */
     public static Destination<byte[]> memory() {
         return MEMORY;
     }
@@ -52,6 +57,9 @@ public final class Destination<T> {
      * The body is written to {@code path}. Its parent directory must exist: a missing directory is
      * a {@link DownloadException.Reason#LOCAL_IO} failure, not a directory created for you. An
      * existing file is replaced, atomically, only by a complete and verified body.
+     *
+     * @param path the file to write; replaced atomically on success
+     * @return a destination that writes {@code path}
      */
     public static Destination<Path> file(Path path) {
         return new Destination<>(Kind.FILE, Objects.requireNonNull(path, "path"), null);
@@ -71,12 +79,20 @@ public final class Destination<T> {
      * Download<Path> d = manager.download(request, Destination.directory(Path.of("downloads")));
      * Path saved = d.result().join().body();   // downloads/report-2026.pdf
      * }</pre>
+     *
+     * @param dir the directory the file goes into
+     * @return a destination that writes a file named by the response into {@code dir}
      */
     public static Destination<Path> directory(Path dir) {
         return new Destination<>(Kind.DIRECTORY, Objects.requireNonNull(dir, "dir"), null);
     }
 
-    /** Each chunk of the body is passed to {@code callback}, in order; the result's body is null. */
+    /**
+     * Each chunk of the body is passed to {@code callback}, in order; the result's body is null.
+     *
+     * @param callback receives the body in order, chunk by chunk
+     * @return a destination that streams to {@code callback}
+     */
     public static Destination<Void> stream(ChunkCallback callback) {
         return new Destination<>(Kind.STREAM, null, Objects.requireNonNull(callback, "callback"));
     }

@@ -7,7 +7,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A running download: its live {@link #progress()}, its {@link #result()} and a way to
- * {@link #cancel()} it. Obtained from {@link DownloadManager#download(DownloadRequest, Destination)}.
+ * {@link #cancel()} it. Obtained from
+ * {@link DownloadManager#download(DownloadRequest, Destination)}.
  *
  * <h2>The result future</h2>
  * {@link #result()} completes with a {@link DownloadResult}, or exceptionally with a
@@ -57,34 +58,58 @@ public final class Download<T> {
         this.response = r;
     }
 
-    /** A number unique among the downloads of this manager, in the order they were started. */
+    /**
+     * A number unique among the downloads of this manager, in the order they were started.
+     *
+     * @return a number unique among the downloads of this manager, in starting order
+     */
     public long id() {
         return id;
     }
 
-    /** What is downloaded. */
+    /**
+     * What is downloaded.
+     *
+     * @return what is downloaded
+     */
     public DownloadRequest request() {
         return request;
     }
 
-    /** Where it goes. */
+    /**
+     * Where it goes.
+     *
+     * @return where it goes
+     */
     public Destination<T> destination() {
         return destination;
     }
 
-    /** A snapshot of the progress now. */
+    /**
+     * A snapshot of the progress now.
+     *
+     * @return a snapshot of the progress now
+     */
     public Progress progress() {
         TransferEvents.Snapshot s = transfer.progress();
-        return new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(), s.bytesPerSecond(), s.attempt(),
-                s.connections());
+        return new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(), s.bytesPerSecond(),
+                s.attempt(), s.connections());
     }
 
-    /** The head of the latest response whose body is being stored, once one arrived. */
+    /**
+     * The head of the latest response whose body is being stored, once one arrived.
+     *
+     * @return the head of the latest response whose body is being stored, once one arrived
+     */
     public Optional<ResponseInfo> response() {
         return Optional.ofNullable(response);
     }
 
-    /** Completes when the download succeeded or failed; see the class comment. */
+    /**
+     * Completes when the download succeeded or failed; see the class comment.
+     *
+     * @return the future of the result, which completes when the download succeeds or fails
+     */
     public CompletableFuture<DownloadResult<T>> result() {
         return result;
     }
@@ -92,6 +117,9 @@ public final class Download<T> {
     /**
      * Changes this download's bandwidth limit at once (bytes per second; 0 for none). The
      * manager's shared limit still applies.
+      *
+      * @param bytesPerSecond the limit; 0 for none
+      * @throws IllegalArgumentException if negative
      */
     public void setMaxBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
@@ -100,12 +128,20 @@ public final class Download<T> {
         transfer.setMaxBytesPerSecond(bytesPerSecond);
     }
 
-    /** This download's bandwidth limit now; 0 for none. */
+    /**
+     * This download's bandwidth limit now; 0 for none.
+     *
+     * @return the limit; 0 for none
+     */
     public long maxBytesPerSecond() {
         return transfer.maxBytesPerSecond();
     }
 
-    /** Cancels the download; returns false if it had already finished or is committing. */
+    /**
+     * Cancels the download; returns false if it had already finished or is committing.
+     *
+     * @return false if the download had already finished or is committing
+     */
     public boolean cancel() {
         return result.cancel(true);
     }

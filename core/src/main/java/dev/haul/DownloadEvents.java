@@ -22,7 +22,8 @@ final class DownloadEvents<T> implements TransferEvents {
     private final ProgressCallback percent;
     private final String url;
 
-    DownloadEvents(Download<T> download, ResultFuture<T> future, DownloadListener managerListener, String url) {
+    DownloadEvents(Download<T> download, ResultFuture<T> future, DownloadListener managerListener,
+            String url) {
         this.download = download;
         this.future = future;
         this.first = download.request().listener();
@@ -53,8 +54,8 @@ final class DownloadEvents<T> implements TransferEvents {
         if (first == null && second == null) {
             return;
         }
-        Progress p = new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(), s.bytesPerSecond(), s.attempt(),
-                s.connections());
+        Progress p = new Progress(s.bytesDone(), s.totalBytes(), s.totalSource(),
+                s.bytesPerSecond(), s.attempt(), s.connections());
         call("onProgress", l -> l.onProgress(download, p));
     }
 
@@ -69,7 +70,8 @@ final class DownloadEvents<T> implements TransferEvents {
             if (e instanceof VirtualMachineError) {
                 throw e;
             }
-            throw new DownloadException(Reason.CALLBACK_FAILED, url, "progress callback threw: " + e, e);
+            throw new DownloadException(Reason.CALLBACK_FAILED, url, "progress callback threw: "
+                    + e, e);
         }
     }
 
@@ -112,7 +114,8 @@ final class DownloadEvents<T> implements TransferEvents {
                 if (e instanceof VirtualMachineError) {
                     throw e;
                 }
-                throw new DownloadException(Reason.CALLBACK_FAILED, url, "listener threw in " + event + ": " + e, e);
+                throw new DownloadException(Reason.CALLBACK_FAILED, url, "listener threw in "
+                        + event + ": " + e, e);
             }
         }
     }

@@ -29,7 +29,9 @@ public final class DownloadException extends IOException {
         HTTP_TRANSIENT(true),
         /** The server answered with an error status that retrying will not change (404, 403…). */
         HTTP_STATUS(false),
-        /** The server broke the protocol: a bad Content-Range, a bad length, an unexpected status. */
+        /**
+         * The server broke the protocol: a bad Content-Range, a bad length, an unexpected status.
+         */
         PROTOCOL(false),
         /**
          * The download could not continue from the bytes already delivered: a stream-mode resume
@@ -51,8 +53,8 @@ public final class DownloadException extends IOException {
         /** A proxy refused the route or failed: a CONNECT answered with an error, a SOCKS error. */
         PROXY(false),
         /**
-         * The caller's code threw: a chunk callback, a progress callback or a listener. The cause is
-         * what it threw.
+         * The caller's code threw: a chunk callback, a progress callback or a listener. The cause
+         * is what it threw.
          */
         CALLBACK_FAILED(false),
         /** The overall deadline of the request passed. */
@@ -64,22 +66,42 @@ public final class DownloadException extends IOException {
             this.retryable = retryable;
         }
 
-        /** Whether another attempt at the same request could succeed. */
+        /**
+         * Whether another attempt at the same request could succeed.
+         *
+         * @return whether another attempt at the same request could succeed
+         */
         public boolean retryable() {
             return retryable;
         }
     }
 
+    /** What kind of failure this is. */
     private final Reason reason;
+    /** The HTTP status of the failing response, or -1. */
     private final int statusCode;
+    /** The redacted URL of the download; may be null. */
     private final String url;
 
-    /** A failure without an HTTP status or a cause. */
+    /**
+     * A failure without an HTTP status or a cause.
+     *
+     * @param reason what kind of failure this is
+     * @param url the URL of the download, already redacted; may be null
+     * @param message what went wrong
+     */
     public DownloadException(Reason reason, String url, String message) {
         this(reason, url, -1, message, null);
     }
 
-    /** A failure without an HTTP status. */
+    /**
+     * A failure without an HTTP status.
+     *
+     * @param reason what kind of failure this is
+     * @param url the URL of the download, already redacted; may be null
+     * @param message what went wrong
+     * @param cause the underlying failure; may be null
+     */
     public DownloadException(Reason reason, String url, String message, Throwable cause) {
         this(reason, url, -1, message, cause);
     }
@@ -90,36 +112,61 @@ public final class DownloadException extends IOException {
      * @param url        the URL, already redacted
      * @param statusCode the HTTP status, or -1
      * @param cause      what caused it, or null
+     * @param reason what kind of failure this is
+     * @param message what went wrong
      */
-    public DownloadException(Reason reason, String url, int statusCode, String message, Throwable cause) {
+    public DownloadException(Reason reason, String url, int statusCode, String message,
+            Throwable cause) {
         super(message, cause);
         this.reason = Objects.requireNonNull(reason, "reason");
         this.url = url;
         this.statusCode = statusCode;
     }
 
-    /** What went wrong. */
+    /**
+     * What went wrong.
+     *
+     * @return what went wrong
+     */
     public Reason reason() {
         return reason;
     }
 
-    /** The HTTP status of the failing response, or -1 when the failure was not an HTTP status. */
+    /**
+     * The HTTP status of the failing response, or -1 when the failure was not an HTTP status.
+     *
+     * @return the HTTP status of the failing response, or -1 when there was none
+     */
     public int statusCode() {
         return statusCode;
     }
 
-    /** The URL of the download, with userinfo and query string redacted; may be null. */
+    /**
+     * The URL of the download, with userinfo and query string redacted; may be null.
+     *
+     * @return the URL of the download, with userinfo and query string redacted; may be null
+     */
     public String url() {
         return url;
     }
 
-    /** Whether another attempt could succeed. */
+    /**
+     * Whether another attempt could succeed.
+     *
+     * @return whether another attempt could succeed
+     */
     public boolean retryable() {
         return reason.retryable();
     }
 
+    /**
+     * Returns the reason, the status code if any and the message, so that a logged stack trace
+     * starts with what went wrong. {@link #getMessage()} stays the bare message.
+     */
     @Override
+    @SuppressWarnings("OverrideThrowableToString") // public behaviour: logs rely on this format
     public String toString() {
-        return "DownloadException[" + reason + (statusCode > 0 ? " " + statusCode : "") + "]: " + getMessage();
+        return "DownloadException[" + reason + (statusCode > 0 ? " " + statusCode : "") + "]: "
+                + getMessage();
     }
 }

@@ -32,42 +32,78 @@ import java.time.Duration;
  */
 public interface DownloadListener {
 
-    /** The download waits for a place under the manager's limits. */
+    /**
+     * The download waits for a place under the manager's limits.
+     *
+     * @param download the download this event is about
+     */
     default void onQueued(Download<?> download) {
     }
 
-    /** The download was admitted and starts. */
+    /**
+     * The download was admitted and starts.
+     *
+     * @param download the download this event is about
+     */
     default void onStarted(Download<?> download) {
     }
 
-    /** A response arrived whose body will be stored; see {@link Download#response()}. */
+    /**
+     * A response arrived whose body will be stored; see {@link Download#response()}.
+     *
+     * @param download the download this event is about
+     * @param response the response whose body will be stored
+     */
     default void onResponse(Download<?> download, ResponseInfo response) {
     }
 
-    /** Body bytes arrived. */
+    /**
+     * Body bytes arrived.
+     *
+     * @param download the download this event is about
+     * @param progress the progress so far
+     */
     default void onProgress(Download<?> download, Progress progress) {
     }
 
     /**
      * An attempt failed and another follows after {@code delay}, asking for the body from
      * {@code resumeFrom} (0 means from the beginning).
+     *
+     * @param download the download this event is about
+     * @param cause why the attempt failed
+     * @param nextAttempt the number of the attempt that follows, from 2
+     * @param delay how long until that attempt starts
+     * @param resumeFrom the byte the next attempt asks from; 0 for the whole body
      */
-    default void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
-                         long resumeFrom) {
+    default void onRetry(Download<?> download, DownloadException cause, int nextAttempt,
+                         Duration delay, long resumeFrom) {
     }
 
-    /** The download succeeded; its future completes right after. */
+    /**
+     * The download succeeded; its future completes right after.
+     *
+     * @param download the download this event is about
+     * @param result its result
+     */
     default void onSucceeded(Download<?> download, DownloadResult<?> result) {
     }
 
     /**
      * The download failed: {@code failure} is a {@link DownloadException}, or the
      * {@link java.util.concurrent.TimeoutException} of an {@code orTimeout} on its future.
+     *
+     * @param download the download this event is about
+     * @param failure why it ended
      */
     default void onFailed(Download<?> download, Throwable failure) {
     }
 
-    /** The download was cancelled and has released everything; its future was cancelled already. */
+    /**
+     * The download was cancelled and has released everything; its future was cancelled already.
+     *
+     * @param download the download this event is about
+     */
     default void onCancelled(Download<?> download) {
     }
 }

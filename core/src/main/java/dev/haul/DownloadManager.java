@@ -3,6 +3,10 @@ package dev.haul;
 import dev.haul.internal.Engine;
 import dev.haul.internal.EngineConfig;
 import dev.haul.internal.Redaction;
+import dev.haul.internal.http.ProxyRoute;
+import dev.haul.internal.net.Netrc;
+import dev.haul.internal.net.ProxyEnvironment;
+import dev.haul.internal.net.ProxyUrl;
 import dev.haul.internal.sink.FileOps;
 import dev.haul.internal.transfer.Transfer;
 import dev.haul.internal.transfer.TransferSpec;
@@ -27,8 +31,10 @@ import javax.net.ssl.SSLContext;
  * <h2>The static facade</h2>
  * The seed's API, backed by one lazily created shared instance:
  * <pre>{@code
- * byte[] data = DownloadManager.downloadUrl("https://api.example.com/data.json").join(); // null on failure
- * boolean ok = DownloadManager.downloadUrl(url, Path.of("app.mpk"), DownloadOptions.defaults()).join();
+ * byte[] data = DownloadManager.downloadUrl("https://api.example.com/data.json")
+ *         .join(); // null on failure
+ * boolean ok = DownloadManager.downloadUrl(url, Path.of("app.mpk"), DownloadOptions.defaults())
+ *         .join();
  * }</pre>
  * These calls never complete exceptionally for a failed download: memory mode completes with
  * {@code null}, file and stream modes with {@code false}, and the reason is logged through
@@ -73,12 +79,20 @@ public final class DownloadManager implements AutoCloseable {
         this.listener = b.listener;
     }
 
-    /** A builder with the defaults described on each setter. */
+    /**
+     * A builder with the defaults described on each setter.
+     *
+     * @return this builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The instance behind the static facade, created on first use. */
+    /**
+     * The instance behind the static facade, created on first use.
+     *
+     * @return the instance behind the static facade, created on first use
+     */
     public static DownloadManager shared() {
         synchronized (SHARED_LOCK) {
             if (shared == null) {
@@ -90,12 +104,25 @@ public final class DownloadManager implements AutoCloseable {
 
     // ---------------------------------------------------------------- the seed's static facade
 
-    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    /**
+     * Downloads {@code url} to memory: the body, an empty array for an empty body, or null on
+     * failure.
+     *
+     * @param url the URL to download: http or https
+     * @return the body, an empty array for an empty body, or null on failure
+     */
     public static CompletableFuture<byte[]> downloadUrl(String url) {
         return downloadUrl(url, DownloadOptions.defaults());
     }
 
-    /** Downloads {@code url} to memory: the body, an empty array for an empty body, or null on failure. */
+    /**
+     * Downloads {@code url} to memory: the body, an empty array for an empty body, or null on
+     * failure.
+     *
+     * @param url the URL to download: http or https
+     * @param options the options; null for the defaults
+     * @return the body, an empty array for an empty body, or null on failure
+     */
     public static CompletableFuture<byte[]> downloadUrl(String url, DownloadOptions options) {
         return facade(url, Destination.memory(), options, DownloadResult::body, null);
     }
@@ -104,25 +131,46 @@ public final class DownloadManager implements AutoCloseable {
      * Downloads {@code url} to {@code outfile}: true on success, false on failure. A caller
      * {@code Range: bytes=N-} header with an outfile of N bytes continues the file (the seed's
      * "Resume Partial Download" pattern); the outfile is replaced only once the body is complete.
+     *
+     * @param url the URL to download: http or https
+     * @param outfile the file to write; may be null
+     * @param options the options; null for the defaults
+     * @return true on success, false on failure
      */
-    public static CompletableFuture<Boolean> downloadUrl(String url, Path outfile, DownloadOptions options) {
+    public static CompletableFuture<Boolean> downloadUrl(String url, Path outfile,
+            DownloadOptions options) {
         Objects.requireNonNull(outfile, "outfile");
         return facade(url, Destination.file(outfile), options, r -> Boolean.TRUE, Boolean.FALSE);
     }
 
-    /** Streams {@code url} to {@code chunkCallback}: true on success, false on failure. */
-    public static CompletableFuture<Boolean> downloadUrl(String url, ChunkCallback chunkCallback, DownloadOptions options) {
+    /**
+     * Streams {@code url} to {@code chunkCallback}: true on success, false on failure.
+     *
+     * @param url the URL to download: http or https
+     * @param chunkCallback receives the body in order, chunk by chunk; may be null
+     * @param options the options; null for the defaults
+     * @return true on success, false on failure
+     */
+    public static CompletableFuture<Boolean> downloadUrl(String url, ChunkCallback chunkCallback,
+            DownloadOptions options) {
         Objects.requireNonNull(chunkCallback, "chunkCallback");
-        return facade(url, Destination.stream(chunkCallback), options, r -> Boolean.TRUE, Boolean.FALSE);
+        return facade(url, Destination.stream(chunkCallback), options, r -> Boolean.TRUE,
+                Boolean.FALSE);
     }
 
     /**
      * The seed's full signature, where {@code outfile} and {@code chunkCallback} may each be null.
      * Memory mode completes with the bytes or null; the other modes with {@code Boolean}.
      *
+     * @param url the URL to download: http or https
+     * @param outfile the file to write; may be null
+     * @param chunkCallback receives the body in order, chunk by chunk; may be null
+     * @param options the options; null for the defaults
+     * @return a future of {@code true} on success, {@code false} on failure
      * @throws IllegalArgumentException if both {@code outfile} and {@code chunkCallback} are given
      */
-    public static CompletableFuture<?> downloadUrl(String url, Path outfile, ChunkCallback chunkCallback,
+    public static CompletableFuture<?> downloadUrl(String url, Path outfile,
+                                                   ChunkCallback chunkCallback,
                                                    DownloadOptions options) {
         if (outfile != null && chunkCallback != null) {
             throw new IllegalArgumentException("outfile and chunkCallback cannot be used together: "
@@ -137,14 +185,22 @@ public final class DownloadManager implements AutoCloseable {
         return downloadUrl(url, options);
     }
 
-    /** Whether the shared instance holds a live session. */
+    /**
+     * Whether the shared instance holds a live session.
+     *
+     * @return whether the shared instance holds a live session
+     */
     public static boolean isSessionActive() {
         synchronized (SHARED_LOCK) {
             return shared != null && shared.sessionActive();
         }
     }
 
-    /** Releases the shared session; see {@link #releaseSession()}. */
+    /**
+     * Releases the shared session; see {@link #releaseSession()}.
+     *
+     * @return a future that completes when the session has closed
+     */
     public static CompletableFuture<Void> closeSession() {
         DownloadManager m;
         synchronized (SHARED_LOCK) {
@@ -155,7 +211,8 @@ public final class DownloadManager implements AutoCloseable {
 
     private static <B, T> CompletableFuture<T> facade(String url, Destination<B> destination,
                                                      DownloadOptions options,
-                                                     Function<DownloadResult<B>, T> onSuccess, T onFailure) {
+                                                     Function<DownloadResult<B>, T> onSuccess,
+                                                     T onFailure) {
         DownloadRequest request;
         try {
             request = (options == null ? DownloadOptions.defaults() : options)
@@ -179,7 +236,7 @@ public final class DownloadManager implements AutoCloseable {
             return onFailure;
         });
         // Cancelling or timing out the caller's future stops the transfer.
-        mapped.whenComplete((v, t) -> {
+        var unused = mapped.whenComplete((v, t) -> {
             if (t != null) {
                 download.cancel();
             }
@@ -188,10 +245,12 @@ public final class DownloadManager implements AutoCloseable {
     }
 
     private static void log(URI uri, Throwable failure) {
-        Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        String why = t instanceof DownloadException de ? de.reason() + ": " + de.getMessage() : t.toString();
-        LOG.log(System.Logger.Level.WARNING, "download of " + Redaction.redact(uri) + " failed: " + why);
+        Throwable t = failure instanceof java.util.concurrent.CompletionException
+                && failure.getCause() != null ? failure.getCause() : failure;
+        String why = t instanceof DownloadException de ? de.reason() + ": " + de.getMessage()
+                : t.toString();
+        LOG.log(System.Logger.Level.WARNING, "download of " + Redaction.redact(uri) + " failed: "
+                + why);
     }
 
     // ---------------------------------------------------------------- the instance API
@@ -201,24 +260,31 @@ public final class DownloadManager implements AutoCloseable {
      * completes. Never blocks: a download beyond the manager's limits waits in a queue.
      *
      * <pre>{@code
-     * Download<byte[]> d = manager.download(DownloadRequest.builder(url).build(), Destination.memory());
+     * Download<byte[]> d =
+     *         manager.download(DownloadRequest.builder(url).build(), Destination.memory());
      * }</pre>
      *
-     * @throws IllegalArgumentException if the request cannot go to that destination (an expected size
-     *                                  above the memory cap of a memory download)
+     * @param <T> the type of the result's body, set by the destination
+     * @param request what to download
+     * @param destination where the body goes
+     * @return the running download
+     * @throws IllegalArgumentException if the request cannot go to that destination (an expected
+     *                                  size above the memory cap of a memory download)
      * @throws IllegalStateException    if the manager is closed
      */
     public <T> Download<T> download(DownloadRequest request, Destination<T> destination) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(destination, "destination");
-        if (destination.kind() == Destination.Kind.MEMORY && request.expectedSize() > request.maxMemoryBytes()) {
-            throw new IllegalArgumentException("expectedSize " + request.expectedSize() + " > maxMemoryBytes "
-                    + request.maxMemoryBytes());
+        if (destination.kind() == Destination.Kind.MEMORY
+                && request.expectedSize() > request.maxMemoryBytes()) {
+            throw new IllegalArgumentException("expectedSize " + request.expectedSize()
+                    + " > maxMemoryBytes " + request.maxMemoryBytes());
         }
         EngineConfig c = engine.config();
         ResultFuture<T> future = new ResultFuture<>(engine.time());
         Download<T> download = new Download<>(ids.incrementAndGet(), request, destination, future);
-        DownloadEvents<T> events = new DownloadEvents<>(download, future, listener, Redaction.redact(request.uri()));
+        DownloadEvents<T> events =
+                new DownloadEvents<>(download, future, listener, Redaction.redact(request.uri()));
         Map<String, String> headers = new LinkedHashMap<>();
         request.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase("Range")) {
@@ -226,15 +292,17 @@ public final class DownloadManager implements AutoCloseable {
             }
         });
         TransferSpec spec = new TransferSpec(request.uri(), headers, request.headers().get("Range"),
-                TransferSpec.Kind.valueOf(destination.kind().name()), destination.path(), destination.callback(),
-                request.maxMemoryBytes(), request.continueExisting(), request.totalSizeHint(),
-                request.expectedSize(), request.expectedSha256(),
+                TransferSpec.Kind.valueOf(destination.kind().name()), destination.path(),
+                destination.callback(), request.maxMemoryBytes(), request.continueExisting(),
+                request.totalSizeHint(), request.expectedSize(), request.expectedSha256(),
                 request.retryPolicy() != null ? request.retryPolicy() : c.retryPolicy(),
                 request.stallTimeout() != null ? request.stallTimeout() : c.stallTimeout(),
                 request.responseTimeout() != null ? request.responseTimeout() : c.responseTimeout(),
                 request.deadline(), request.maxRedirects(), request.keepCredentialsOnRedirect(),
-                request.progressCallback() != null, request.maxBytesPerSecond(), request.ifNoneMatch(),
-                request.ifModifiedSince() == null ? null : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                request.progressCallback() != null, request.maxBytesPerSecond(),
+                        request.ifNoneMatch(),
+                request.ifModifiedSince() == null ? null
+                        : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
                         .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
                 request.remoteTime());
         Transfer transfer = engine.create(spec, events);
@@ -247,6 +315,9 @@ public final class DownloadManager implements AutoCloseable {
      * Changes the bandwidth limit every download of this manager shares, at once, for running
      * downloads too (bytes per second; 0 for none). The one setting of a manager that changes
      * after it is built.
+      *
+      * @param bytesPerSecond the shared limit; 0 for none
+      * @throws IllegalArgumentException if negative
      */
     public void setMaxBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
@@ -255,12 +326,20 @@ public final class DownloadManager implements AutoCloseable {
         engine.setMaxBytesPerSecond(bytesPerSecond);
     }
 
-    /** The bandwidth limit every download of this manager shares now; 0 for none. */
+    /**
+     * The bandwidth limit every download of this manager shares now; 0 for none.
+     *
+     * @return the shared limit; 0 for none
+     */
     public long maxBytesPerSecond() {
         return engine.maxBytesPerSecond();
     }
 
-    /** Whether this manager holds a live session. */
+    /**
+     * Whether this manager holds a live session.
+     *
+     * @return whether this manager holds a live session
+     */
     public boolean sessionActive() {
         return engine.sessionActive();
     }
@@ -268,6 +347,8 @@ public final class DownloadManager implements AutoCloseable {
     /**
      * Releases the session now. New downloads create a fresh one; running downloads finish on the
      * old one, which closes when the last ends. The future completes when it has closed.
+     *
+     * @return a future that completes when the session has closed
      */
     public CompletableFuture<Void> releaseSession() {
         return engine.releaseSession();
@@ -320,7 +401,12 @@ public final class DownloadManager implements AutoCloseable {
         private Builder() {
         }
 
-        /** Downloads running at once; more wait in a queue without holding a thread. Default 64. */
+        /**
+         * Downloads running at once; more wait in a queue without holding a thread. Default 64.
+         *
+         * @param n downloads running at once; more wait in a queue without holding a thread
+         * @return this builder
+         */
         public Builder maxConcurrentDownloads(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxConcurrentDownloads < 1: " + n);
@@ -330,9 +416,12 @@ public final class DownloadManager implements AutoCloseable {
         }
 
         /**
-         * Connections open at once to one scheme, host and port, over all downloads of this manager.
-         * A download uses one connection while it transfers; downloads beyond the cap wait in the
-         * queue. Default 8.
+         * Connections open at once to one scheme, host and port, over all downloads of this
+         * manager. A download uses one connection while it transfers; downloads beyond the cap wait
+         * in the queue. Default 8.
+         *
+         * @param n connections open at once to one scheme, host and port
+         * @return this builder
          */
         public Builder maxConnectionsPerHost(int n) {
             if (n < 1) {
@@ -342,31 +431,56 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** How long the session lives without a download in flight. Default 5 s. */
+        /**
+         * How long the session lives without a download in flight. Default 5 s.
+         *
+         * @param d how long the session lives without a download in flight
+         * @return this builder
+         */
         public Builder sessionIdleTimeout(Duration d) {
             this.sessionIdleTimeout = nonNegative(d, "sessionIdleTimeout");
             return this;
         }
 
-        /** The longest wait for a TCP (and TLS) connection. Default 30 s. */
+        /**
+         * The longest wait for a TCP (and TLS) connection. Default 30 s.
+         *
+         * @param d the longest wait for a TCP (and TLS) connection
+         * @return this builder
+         */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive(d, "connectTimeout");
             return this;
         }
 
-        /** The default stall timeout of requests that set none. Default 10 s, the seed's. */
+        /**
+         * The default stall timeout of requests that set none. Default 10 s, the seed's.
+         *
+         * @param d the default stall timeout of requests that set none
+         * @return this builder
+         */
         public Builder stallTimeout(Duration d) {
             this.stallTimeout = positive(d, "stallTimeout");
             return this;
         }
 
-        /** The default wait for response headers of requests that set none. Default 30 s. */
+        /**
+         * The default wait for response headers of requests that set none. Default 30 s.
+         *
+         * @param d the default wait for response headers of requests that set none
+         * @return this builder
+         */
         public Builder responseTimeout(Duration d) {
             this.responseTimeout = positive(d, "responseTimeout");
             return this;
         }
 
-        /** The retry policy of requests that set none. Default {@link RetryPolicy#DEFAULT}. */
+        /**
+         * The retry policy of requests that set none. Default {@link RetryPolicy#DEFAULT}.
+         *
+         * @param policy the retry policy of requests that set none
+         * @return this builder
+         */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = Objects.requireNonNull(policy, "policy");
             return this;
@@ -375,6 +489,9 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * The most threads the session's pool runs, shared by all downloads; they start on demand
          * and end after 2 s idle. Default max(4, 2 × cores).
+         *
+         * @param n the most threads the session's pool runs
+         * @return this builder
          */
         public Builder threads(int n) {
             if (n < 1) {
@@ -384,13 +501,23 @@ public final class DownloadManager implements AutoCloseable {
             return this;
         }
 
-        /** The User-Agent sent unless a request sets one. Default {@code haul/<version>}. */
+        /**
+         * The User-Agent sent unless a request sets one. Default {@code haul/<version>}.
+         *
+         * @param userAgent the User-Agent sent unless a request sets one
+         * @return this builder
+         */
         public Builder userAgent(String userAgent) {
             this.userAgent = userAgent;
             return this;
         }
 
-        /** The TLS context, for a private trust store. Default: the JDK's. */
+        /**
+         * The TLS context, for a private trust store. Default: the JDK's.
+         *
+         * @param context the TLS context, for a private trust store
+         * @return this builder
+         */
         public Builder sslContext(SSLContext context) {
             this.sslContext = context;
             return this;
@@ -400,6 +527,9 @@ public final class DownloadManager implements AutoCloseable {
          * Turns off TLS certificate and host name verification. Dangerous: anyone on the path can
          * read and change the download. Logged as a warning, on the logger {@code dev.haul.tls},
          * when a session starts.
+         *
+         * @param insecure true to turn verification off
+         * @return this builder
          */
         public Builder insecure(boolean insecure) {
             this.insecure = insecure;
@@ -411,6 +541,9 @@ public final class DownloadManager implements AutoCloseable {
          * {@code HTTP_2} is carried by the JDK's client (ALPN over TLS, HTTP/1.1 otherwise): it
          * selects {@link Transport#JDK} unless a transport was set explicitly, which must then be
          * {@code JDK}.
+         *
+         * @param version the HTTP version offered
+         * @return this builder
          */
         public Builder httpVersion(HttpClient.Version version) {
             this.httpVersion = Objects.requireNonNull(version, "version");
@@ -422,6 +555,9 @@ public final class DownloadManager implements AutoCloseable {
          * HTTP/1.1 client; {@link Transport#JDK} for HTTP/2 or as a fallback. The system property
          * {@code haul.transport} ({@code haul} or {@code jdk}) changes the default for every
          * manager that sets none, without a code change.
+         *
+         * @param transport the HTTP client that carries the downloads
+         * @return this builder
          */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -435,6 +571,9 @@ public final class DownloadManager implements AutoCloseable {
          * the force at the end has little left to write. Without it the rename still keeps partial
          * bodies away from the destination when a process dies, as with curl and wget, and many
          * small files download faster.
+         *
+         * @param fsync whether a finished file is forced to disk before its rename
+         * @return this builder
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;
@@ -445,6 +584,9 @@ public final class DownloadManager implements AutoCloseable {
          * The clock and timer of every wait and measurement of time: retries, Retry-After,
          * timeouts, the deadline, speed and ETA, the session's idle release. Default: the system
          * clock and a timer thread of the manager's own. Tests inject a fake clock here.
+         *
+         * @param timeSource the clock and timer of every wait and measurement of time
+         * @return this builder
          */
         public Builder timeSource(TimeSource timeSource) {
             this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
@@ -455,6 +597,9 @@ public final class DownloadManager implements AutoCloseable {
          * Receives the events of every download of this manager, after the request's own listener.
          * See {@link DownloadListener} for the contract; a listener that throws fails the download
          * it was called for.
+         *
+         * @param listener receives the events of every download; null for none
+         * @return this builder
          */
         public Builder listener(DownloadListener listener) {
             this.listener = listener;
@@ -468,6 +613,9 @@ public final class DownloadManager implements AutoCloseable {
          * address): the JDK client used for HTTP/2 cannot use one, so such a download fails with
          * {@link DownloadException.Reason#PROXY} rather than connecting directly. Default: no proxy
          * (the JDK's system-wide default selector is not consulted).
+         *
+         * @param selector chooses the proxy of each request
+         * @return this builder
          */
         public Builder proxy(ProxySelector selector) {
             this.proxy = selector;
@@ -478,17 +626,21 @@ public final class DownloadManager implements AutoCloseable {
          * Sends every request through the proxy at {@code url}, written as curl takes it:
          * {@code http://[user:password@]host[:port]} (an HTTP proxy: {@code CONNECT} tunnels for
          * https), {@code socks5://…} (SOCKS5, names resolved here) or {@code socks5h://…} (SOCKS5,
-         * names resolved by the proxy). Without a scheme, http; without a port, 1080. Credentials in
+         * names resolved by the proxy). Without a scheme, http; without a port, 1080. Credentials
+         * in
          * the URL go to the proxy only, never to a server. Hosts in {@link #noProxy(String)} are
          * reached directly. Overrides {@link #proxy(ProxySelector)}.
          *
          * @throws IllegalArgumentException for a URL that is not one of those (https and SOCKS4
          *                                  proxies are refused, not downgraded)
+          *
+          * @param url the proxy in curl's syntax, or null for none
+          * @return this builder
          */
         public Builder proxy(String url) {
             this.proxyUrl = url;
             if (url != null) {
-                dev.haul.internal.net.ProxyUrl.parse(url); // fails now, naming the bad value
+                ProxyUrl.parse(url); // fails now, naming the bad value
             }
             return this;
         }
@@ -497,6 +649,9 @@ public final class DownloadManager implements AutoCloseable {
          * Hosts reached without a proxy, as curl's {@code no_proxy}: comma-separated names (a name
          * also matches its subdomains; a leading dot is ignored), IP addresses, CIDR ranges, or
          * {@code *} for every host.
+          *
+          * @param list the hosts reached directly, or null for none
+          * @return this builder
          */
         public Builder noProxy(String list) {
             this.noProxy = list;
@@ -508,6 +663,8 @@ public final class DownloadManager implements AutoCloseable {
          * case only) for http, {@code https_proxy}/{@code HTTPS_PROXY} for https,
          * {@code all_proxy}/{@code ALL_PROXY} otherwise, and {@code no_proxy}/{@code NO_PROXY};
          * {@link #proxy(String)} and {@link #noProxy(String)} override them.
+          *
+          * @return this builder
          */
         public Builder proxyFromEnvironment() {
             this.proxyFromEnvironment = true;
@@ -516,10 +673,14 @@ public final class DownloadManager implements AutoCloseable {
         }
 
         /**
-         * Takes the proxy from {@code environment} with the rules of {@link #proxyFromEnvironment()},
-         * instead of from this process's environment: for a program that holds its environment as a
-         * value (a command-line tool under test, a launcher that passes on a filtered copy). The map
-         * is copied; names are case-sensitive, as on POSIX.
+         * Takes the proxy from {@code environment} with the rules of
+         * {@link #proxyFromEnvironment()}, instead of from this process's environment: for a
+         * program that holds its environment as a value (a command-line tool under test, a
+         * launcher that passes on a filtered copy). The map is copied; names are case-sensitive,
+         * as on POSIX.
+         *
+         * @param environment variable names to values, as {@link System#getenv()} gives them
+         * @return this builder
          */
         public Builder proxyFromEnvironment(Map<String, String> environment) {
             this.proxyEnvironment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
@@ -531,6 +692,9 @@ public final class DownloadManager implements AutoCloseable {
          * The bandwidth limit every download of this manager shares, in bytes per second (0, the
          * default, for none); see {@link DownloadManager#setMaxBytesPerSecond(long)} to change it
          * later and {@link DownloadRequest.Builder#maxBytesPerSecond(long)} for one download's.
+          *
+          * @param bytesPerSecond the shared limit; 0 for none
+          * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -545,13 +709,21 @@ public final class DownloadManager implements AutoCloseable {
          * {@code login}, {@code password}, {@code default}) to the host they are for, when a
          * request carries no Authorization of its own. Read when the manager is built; its
          * passwords never appear in a message.
+          *
+          * @param file a .netrc file, or null for none
+          * @return this builder
          */
         public Builder netrc(Path file) {
             this.netrc = file;
             return this;
         }
 
-        /** Sends and keeps cookies in {@code jar}; see {@link CookieJar}. Default: no cookies. */
+        /**
+         * Sends and keeps cookies in {@code jar}; see {@link CookieJar}. Default: no cookies.
+         *
+         * @param jar the cookie jar, or null for none
+         * @return this builder
+         */
         public Builder cookieJar(CookieJar jar) {
             this.cookieJar = jar;
             return this;
@@ -561,6 +733,9 @@ public final class DownloadManager implements AutoCloseable {
          * Answers proxy authentication challenges (407) when the proxy's route carries no
          * credentials. Origin servers' 401 challenges are not answered: send their credentials with
          * the request (a header, or userinfo in the URL). Default: none.
+         *
+         * @param authenticator answers proxy authentication challenges; null for none
+         * @return this builder
          */
         public Builder authenticator(Authenticator authenticator) {
             this.authenticator = authenticator;
@@ -576,12 +751,14 @@ public final class DownloadManager implements AutoCloseable {
         /**
          * The manager. The builder can go on to build others.
          *
+         * @return the manager
          * @throws IllegalStateException    if HTTP/2 was asked of Haul's own HTTP/1.1 transport
          * @throws IllegalArgumentException if the netrc file cannot be read or parsed
          */
         public DownloadManager build() {
             if (transport == Transport.HAUL && httpVersion == HttpClient.Version.HTTP_2) {
-                throw new IllegalStateException("HTTP/2 needs Transport.JDK; Transport.HAUL speaks HTTP/1.1");
+                throw new IllegalStateException(
+                        "HTTP/2 needs Transport.JDK; Transport.HAUL speaks HTTP/1.1");
             }
             return new DownloadManager(this);
         }
@@ -598,53 +775,68 @@ public final class DownloadManager implements AutoCloseable {
                 return true;
             }
             if (!p.equalsIgnoreCase("haul")) {
-                throw new IllegalStateException("haul.transport must be haul or jdk, not '" + p + "'");
+                throw new IllegalStateException("haul.transport must be haul or jdk, not '" + p
+                        + "'");
             }
             return false;
         }
 
         EngineConfig toConfig() {
-            return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost, sessionIdleTimeout,
+            return new EngineConfig(maxConcurrentDownloads, maxConnectionsPerHost,
+                    sessionIdleTimeout,
                     connectTimeout, stallTimeout, responseTimeout, retryPolicy, threads,
                     userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
-                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps, routes(),
+                    sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps,
+                            routes(),
                     authenticator, maxBytesPerSecond, credentials(), cookies());
         }
 
-        private java.util.function.Function<URI, dev.haul.internal.http.ProxyRoute> routes() {
+        private java.util.function.Function<URI, ProxyRoute> routes() {
             if (proxyUrl == null && noProxy == null && !proxyFromEnvironment) {
                 return Engine.routes(proxy);
             }
-            dev.haul.internal.net.ProxyEnvironment env = !proxyFromEnvironment
-                    ? dev.haul.internal.net.ProxyEnvironment.of(Map.of())
-                    : proxyEnvironment != null ? dev.haul.internal.net.ProxyEnvironment.of(proxyEnvironment)
-                    : dev.haul.internal.net.ProxyEnvironment.fromSystem();
+            ProxyEnvironment env;
+            if (!proxyFromEnvironment) {
+                env = ProxyEnvironment.of(Map.of());
+            } else if (proxyEnvironment != null) {
+                env = ProxyEnvironment.of(proxyEnvironment);
+            } else {
+                env = ProxyEnvironment.fromSystem();
+            }
             if (proxyUrl != null) {
                 env = env.withProxy(proxyUrl);
             }
             if (noProxy != null) {
                 env = env.withNoProxy(noProxy);
             }
-            dev.haul.internal.net.ProxyEnvironment chosen = env;
-            return uri -> chosen.proxyFor(uri).map(p -> p.type() == dev.haul.internal.net.ProxyUrl.Type.SOCKS5
-                    ? (dev.haul.internal.http.ProxyRoute) new dev.haul.internal.http.ProxyRoute.Socks5(p.host(),
-                            p.port(), p.remoteDns(), p.credentials())
-                    : new dev.haul.internal.http.ProxyRoute.Http(p.host(), p.port(), p.credentials()))
-                    .orElse(dev.haul.internal.http.ProxyRoute.DIRECT);
+            ProxyEnvironment chosen = env;
+            return uri -> chosen.proxyFor(uri).map(Builder::route)
+                    .orElse(ProxyRoute.DIRECT);
+        }
+
+        private static ProxyRoute route(ProxyUrl p) {
+            if (p.type() == ProxyUrl.Type.SOCKS5) {
+                return new ProxyRoute.Socks5(p.host(), p.port(), p.remoteDns(),
+                        p.credentials());
+            }
+            return new ProxyRoute.Http(p.host(), p.port(), p.credentials());
         }
 
         private java.util.function.Function<String, String> credentials() {
             if (netrc == null) {
                 return null;
             }
-            dev.haul.internal.net.Netrc n;
+            Netrc n;
             try {
-                n = dev.haul.internal.net.Netrc.load(netrc);
+                n = Netrc.load(netrc);
             } catch (java.io.IOException | RuntimeException e) {
-                throw new IllegalArgumentException("cannot use netrc file " + netrc + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException("cannot use netrc file " + netrc + ": "
+                        + e.getMessage(), e);
             }
-            return host -> host == null ? null : n.find(host).map(c -> "Basic " + java.util.Base64.getEncoder()
-                    .encodeToString((c.login() + ":" + c.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            return host -> host == null ? null : n.find(host).map(c -> "Basic "
+                    + java.util.Base64.getEncoder()
+                    .encodeToString((c.login() + ":" + c.password()).getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8)))
                     .orElse(null);
         }
 

@@ -3,7 +3,6 @@ package dev.haul;
 import dev.haul.internal.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Locale;
@@ -77,7 +76,13 @@ public final class DownloadRequest {
         this.remoteTime = b.remoteTime;
     }
 
-    /** A builder for a GET of {@code url}; throws {@link IllegalArgumentException} if it is not http(s). */
+    /**
+     * A builder for a GET of {@code url}; throws {@link IllegalArgumentException} if it is not
+     * http(s).
+     *
+     * @param url the URL: http or https with a host
+     * @return this builder
+     */
     public static Builder builder(String url) {
         Objects.requireNonNull(url, "url");
         try {
@@ -87,107 +92,193 @@ public final class DownloadRequest {
         }
     }
 
-    /** A builder for a GET of {@code uri}; throws {@link IllegalArgumentException} if it is not http(s). */
+    /**
+     * A builder for a GET of {@code uri}; throws {@link IllegalArgumentException} if it is not
+     * http(s).
+     *
+     * @param uri the URL: http or https with a host
+     * @return this builder
+     */
     public static Builder builder(URI uri) {
         return new Builder(uri);
     }
 
-    /** A builder that starts from this request. */
+    /**
+     * A builder that starts from this request.
+     *
+     * @return this builder
+     */
     public Builder newBuilder() {
         return new Builder(this);
     }
 
-    /** The URL to download. */
+    /**
+     * The URL to download.
+     *
+     * @return the URL to download
+     */
     public URI uri() {
         return uri;
     }
 
-    /** The caller's headers, names in a case-insensitive order. */
+    /**
+     * The caller's headers, names in a case-insensitive order.
+     *
+     * @return the caller's headers, names in a case-insensitive order
+     */
     public Map<String, String> headers() {
         return headers;
     }
 
-    /** A size for progress only, or -1. */
+    /**
+     * A size for progress only, or -1.
+     *
+     * @return a size for progress only, or -1
+     */
     public long totalSizeHint() {
         return totalSizeHint;
     }
 
-    /** The size the body must have, or -1. */
+    /**
+     * The size the body must have, or -1.
+     *
+     * @return the size the body must have, or -1
+     */
     public long expectedSize() {
         return expectedSize;
     }
 
-    /** The SHA-256 the body must have, as lower-case hex, or null. */
+    /**
+     * The SHA-256 the body must have, as lower-case hex, or null.
+     *
+     * @return the SHA-256 the body must have, as lower-case hex, or null
+     */
     public String expectedSha256() {
         return expectedSha256;
     }
 
-    /** The retry policy, or null for the manager's default. */
+    /**
+     * The retry policy, or null for the manager's default.
+     *
+     * @return the retry policy, or null for the manager's default
+     */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }
 
-    /** The longest time without body bytes before an attempt is abandoned, or null for the default. */
+    /**
+     * The longest time without body bytes before an attempt is abandoned, or null for the default.
+     *
+     * @return the stall timeout, or null for the default
+     */
     public Duration stallTimeout() {
         return stallTimeout;
     }
 
-    /** The longest wait for response headers, or null for the default. */
+    /**
+     * The longest wait for response headers, or null for the default.
+     *
+     * @return the longest wait for response headers, or null for the default
+     */
     public Duration responseTimeout() {
         return responseTimeout;
     }
 
-    /** The time the whole download may take, retries included, or null for no limit. */
+    /**
+     * The time the whole download may take, retries included, or null for no limit.
+     *
+     * @return the time the whole download may take, retries included, or null for no limit
+     */
     public Duration deadline() {
         return deadline;
     }
 
-    /** The largest body a memory download accepts. */
+    /**
+     * The largest body a memory download accepts.
+     *
+     * @return the largest body a memory download accepts
+     */
     public long maxMemoryBytes() {
         return maxMemoryBytes;
     }
 
-    /** This request's listener, or null. */
+    /**
+     * This request's listener, or null.
+     *
+     * @return this request's listener, or null
+     */
     public DownloadListener listener() {
         return listener;
     }
 
-    /** The seed's percent callback, or null. */
+    /**
+     * The seed's percent callback, or null.
+     *
+     * @return the seed's percent callback, or null
+     */
     public ProgressCallback progressCallback() {
         return progressCallback;
     }
 
-    /** The most redirects followed. */
+    /**
+     * The most redirects followed.
+     *
+     * @return the most redirects followed
+     */
     public int maxRedirects() {
         return maxRedirects;
     }
 
-    /** Whether credentials follow redirects to another origin. */
+    /**
+     * Whether credentials follow redirects to another origin.
+     *
+     * @return whether credentials follow redirects to another origin
+     */
     public boolean keepCredentialsOnRedirect() {
         return keepCredentialsOnRedirect;
     }
 
-    /** Whether an existing file at the destination is continued, as {@code wget -c}. */
+    /**
+     * Whether an existing file at the destination is continued, as {@code wget -c}.
+     *
+     * @return whether an existing file at the destination is continued, as {@code wget -c}
+     */
     public boolean continueExisting() {
         return continueExisting;
     }
 
-    /** This download's bandwidth limit in bytes per second; 0 for none. */
+    /**
+     * This download's bandwidth limit in bytes per second; 0 for none.
+     *
+     * @return the limit; 0 for none
+     */
     public long maxBytesPerSecond() {
         return maxBytesPerSecond;
     }
 
-    /** The ETag of the copy the caller has (sent as If-None-Match), or null. */
+    /**
+     * The ETag of the copy the caller has (sent as If-None-Match), or null.
+     *
+     * @return the ETag, or null
+     */
     public String ifNoneMatch() {
         return ifNoneMatch;
     }
 
-    /** The time of the copy the caller has (sent as If-Modified-Since), or null. */
+    /**
+     * The time of the copy the caller has (sent as If-Modified-Since), or null.
+     *
+     * @return the time, or null
+     */
     public java.time.Instant ifModifiedSince() {
         return ifModifiedSince;
     }
 
-    /** Whether a file's modification time is set from the response's Last-Modified. */
+    /**
+     * Whether a file's modification time is set from the response's Last-Modified.
+     *
+     * @return whether the file's time follows Last-Modified
+     */
     public boolean remoteTime() {
         return remoteTime;
     }
@@ -200,7 +291,8 @@ public final class DownloadRequest {
     /** Builds a {@link DownloadRequest}. Setters validate at once and name the bad value. */
     public static final class Builder {
         private URI uri;
-        private final TreeMap<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        private final TreeMap<String, String> headers =
+                new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         private long totalSizeHint = -1;
         private long expectedSize = -1;
         private String expectedSha256;
@@ -245,7 +337,12 @@ public final class DownloadRequest {
             this.remoteTime = r.remoteTime;
         }
 
-        /** The URL: http or https with a host. */
+        /**
+         * The URL: http or https with a host.
+         *
+         * @param uri the URL: http or https with a host
+         * @return this builder
+         */
         public Builder uri(URI uri) {
             Objects.requireNonNull(uri, "uri");
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -260,7 +357,13 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** Sets a header, replacing one of the same name (names are case-insensitive). */
+        /**
+         * Sets a header, replacing one of the same name (names are case-insensitive).
+         *
+         * @param name the header name
+         * @param value the header value
+         * @return this builder
+         */
         public Builder header(String name, String value) {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(value, "value");
@@ -268,7 +371,8 @@ public final class DownloadRequest {
                 throw new IllegalArgumentException("invalid header name: '" + name + "'");
             }
             if (RESTRICTED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new IllegalArgumentException("header " + name + " is managed by the HTTP client and cannot be set");
+                throw new IllegalArgumentException("header " + name
+                        + " is managed by the HTTP client and cannot be set");
             }
             if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
                 throw new IllegalArgumentException("invalid value for header " + name);
@@ -277,7 +381,12 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** Sets every header of {@code map}; null means none. */
+        /**
+         * Sets every header of {@code map}; null means none.
+         *
+         * @param map every header of {@code map}; null means none
+         * @return this builder
+         */
         public Builder headers(Map<String, String> map) {
             if (map != null) {
                 map.forEach(this::header);
@@ -285,7 +394,12 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** A size used for progress only (the seed's {@code total_size}); -1 for none. */
+        /**
+         * A size used for progress only (the seed's {@code total_size}); -1 for none.
+         *
+         * @param bytes a size for progress only (the seed's {@code total_size}); -1 for none
+         * @return this builder
+         */
         public Builder totalSizeHint(long bytes) {
             if (bytes < -1) {
                 throw new IllegalArgumentException("totalSizeHint < 0: " + bytes);
@@ -294,7 +408,12 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** The size the body must have; a different size fails with INTEGRITY. -1 for no check. */
+        /**
+         * The size the body must have; a different size fails with INTEGRITY. -1 for no check.
+         *
+         * @param bytes the size the body must have; a different size fails with INTEGRITY
+         * @return this builder
+         */
         public Builder expectedSize(long bytes) {
             if (bytes < -1) {
                 throw new IllegalArgumentException("expectedSize < 0: " + bytes);
@@ -303,7 +422,12 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** The SHA-256 the body must have, as 64 hex digits; null for no check. */
+        /**
+         * The SHA-256 the body must have, as 64 hex digits; null for no check.
+         *
+         * @param hex the SHA-256 the body must have, as 64 hex digits; null for no check
+         * @return this builder
+         */
         public Builder expectedSha256(String hex) {
             if (hex != null) {
                 String h = hex.trim().toLowerCase(Locale.ROOT);
@@ -316,31 +440,56 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** The retry policy; null for the manager's. */
+        /**
+         * The retry policy; null for the manager's.
+         *
+         * @param policy the retry policy; null for the manager's
+         * @return this builder
+         */
         public Builder retryPolicy(RetryPolicy policy) {
             this.retryPolicy = policy;
             return this;
         }
 
-        /** No body bytes for this long abandons the attempt, which then resumes. Default 10 s. */
+        /**
+         * No body bytes for this long abandons the attempt, which then resumes. Default 10 s.
+         *
+         * @param timeout no body bytes for this long abandons the attempt, which then resumes
+         * @return this builder
+         */
         public Builder stallTimeout(Duration timeout) {
             this.stallTimeout = positive(timeout, "stallTimeout");
             return this;
         }
 
-        /** The longest wait for the response headers of one attempt. Default 30 s. */
+        /**
+         * The longest wait for the response headers of one attempt. Default 30 s.
+         *
+         * @param timeout the longest wait for the response headers of one attempt
+         * @return this builder
+         */
         public Builder responseTimeout(Duration timeout) {
             this.responseTimeout = positive(timeout, "responseTimeout");
             return this;
         }
 
-        /** The time the whole download may take, retries included; null for no limit. */
+        /**
+         * The time the whole download may take, retries included; null for no limit.
+         *
+         * @param deadline the time the whole download may take, retries included; null for no limit
+         * @return this builder
+         */
         public Builder deadline(Duration deadline) {
             this.deadline = positive(deadline, "deadline");
             return this;
         }
 
-        /** The largest body a memory download accepts. Default 256 MiB. */
+        /**
+         * The largest body a memory download accepts. Default 256 MiB.
+         *
+         * @param bytes the largest body a memory download accepts
+         * @return this builder
+         */
         public Builder maxMemoryBytes(long bytes) {
             if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("maxMemoryBytes out of range: " + bytes);
@@ -349,19 +498,34 @@ public final class DownloadRequest {
             return this;
         }
 
-        /** Receives this download's events, before the manager's listener; null for none. */
+        /**
+         * Receives this download's events, before the manager's listener; null for none.
+         *
+         * @param listener receives this download's events; null for none
+         * @return this builder
+         */
         public Builder listener(DownloadListener listener) {
             this.listener = listener;
             return this;
         }
 
-        /** The seed's percent callback; null for none. */
+        /**
+         * The seed's percent callback; null for none.
+         *
+         * @param callback the seed's percent callback; null for none
+         * @return this builder
+         */
         public Builder progressCallback(ProgressCallback callback) {
             this.progressCallback = callback;
             return this;
         }
 
-        /** At most this many redirects are followed (default 20); 0 follows none. */
+        /**
+         * At most this many redirects are followed (default 20); 0 follows none.
+         *
+         * @param n at most this many redirects are followed (default 20); 0 follows none
+         * @return this builder
+         */
         public Builder maxRedirects(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("maxRedirects < 0: " + n);
@@ -375,6 +539,9 @@ public final class DownloadRequest {
          * (curl's {@code --location-trusted}). Off by default: another origin then receives only
          * User-Agent, Accept, Accept-Language, Accept-Encoding, Cache-Control and Pragma, never
          * Authorization, Cookie, Proxy-Authorization or a custom header such as an API key.
+         *
+         * @param keep whether credentials follow redirects to another origin
+         * @return this builder
          */
         public Builder keepCredentialsOnRedirect(boolean keep) {
             this.keepCredentialsOnRedirect = keep;
@@ -386,6 +553,9 @@ public final class DownloadRequest {
          * only for the rest, as {@code wget -c}. The server must prove the rest belongs to the same
          * representation by answering 206 with a matching Content-Range; a 200 starts over. The
          * existing file stays untouched until the whole body is in place.
+         *
+         * @param continueExisting whether an existing file at the destination is continued
+         * @return this builder
          */
         public Builder continueExisting(boolean continueExisting) {
             this.continueExisting = continueExisting;
@@ -397,6 +567,9 @@ public final class DownloadRequest {
          * change while the download runs ({@link Download#setMaxBytesPerSecond}). The manager's
          * shared limit applies too: the lower wins. Time spent waiting for the limit is never a
          * stall.
+          *
+          * @param bytesPerSecond the limit; 0 for none
+          * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -412,6 +585,9 @@ public final class DownloadRequest {
          * destination: {@link DownloadResult#notModified()} is true, a file destination's body is
          * its existing path. A changed representation replaces the file atomically, as usual.
          * Not sent while continuing a {@code .part} (which proves a change already). Null for none.
+          *
+          * @param etag the ETag of the copy the caller has, or null
+          * @return this builder
          */
         public Builder ifNoneMatch(String etag) {
             if (etag != null && etag.chars().anyMatch(c -> c < ' ' || c == 127)) {
@@ -425,6 +601,9 @@ public final class DownloadRequest {
          * Downloads only if the representation changed since {@code time} (sent as
          * {@code If-Modified-Since}, an HTTP date with whole seconds); see
          * {@link #ifNoneMatch(String)} for what a 304 does. Null for none.
+          *
+          * @param time the time of the copy the caller has, or null
+          * @return this builder
          */
         public Builder ifModifiedSince(java.time.Instant time) {
             this.ifModifiedSince = time;
@@ -434,13 +613,20 @@ public final class DownloadRequest {
         /**
          * Sets a downloaded file's modification time from the response's {@code Last-Modified},
          * as wget does by default and curl with {@code -R}. Default false.
+          *
+          * @param remoteTime whether to set the file's time
+          * @return this builder
          */
         public Builder remoteTime(boolean remoteTime) {
             this.remoteTime = remoteTime;
             return this;
         }
 
-        /** The request; the builder can go on to build others. */
+        /**
+         * The request; the builder can go on to build others.
+         *
+         * @return the request; the builder can go on to build others
+         */
         public DownloadRequest build() {
             return new DownloadRequest(this);
         }

@@ -39,32 +39,54 @@ public final class DownloadResult<T> {
     /**
      * The body: the bytes for {@link Destination#memory()} (the caller's to keep), the file for
      * {@link Destination#file}, and null for {@link Destination#stream} — the only case of null.
+     *
+     * @return the body: bytes, a file, or null for a stream destination
      */
     public T body() {
         return body;
     }
 
-    /** The requested URI, as given (userinfo included). */
+    /**
+     * The requested URI, as given (userinfo included).
+     *
+     * @return the requested URI, as given (userinfo included)
+     */
     public URI uri() {
         return uri;
     }
 
-    /** The head of the response that completed the body. */
+    /**
+     * The head of the response that completed the body.
+     *
+     * @return the head of the response that completed the body
+     */
     public ResponseInfo response() {
         return response;
     }
 
-    /** The status of the final response: 200, or 206 when resumed. */
+    /**
+     * The status of the final response: 200, or 206 when resumed.
+     *
+     * @return the status of the final response: 200, or 206 when resumed
+     */
     public int statusCode() {
         return response.statusCode();
     }
 
-    /** The URI that served the body, after redirects, without userinfo. */
+    /**
+     * The URI that served the body, after redirects, without userinfo.
+     *
+     * @return the URI that served the body, after redirects, without userinfo
+     */
     public URI finalUri() {
         return response.uri();
     }
 
-    /** The size of the complete body in bytes. */
+    /**
+     * The size of the complete body in bytes.
+     *
+     * @return the size of the complete body in bytes
+     */
     public long size() {
         return size;
     }
@@ -72,27 +94,45 @@ public final class DownloadResult<T> {
     /**
      * Whether the server answered a conditional request with {@code 304 Not Modified}: nothing
      * was downloaded, and a file destination was left as it was.
+      *
+      * @return whether the server answered 304 Not Modified
      */
     public boolean notModified() {
         return response.statusCode() == 304;
     }
 
-    /** The SHA-256 of the body as lower-case hex, when one was expected (and so computed). */
+    /**
+     * The SHA-256 of the body as lower-case hex, when one was expected (and so computed).
+     *
+     * @return the SHA-256 of the body as lower-case hex, when one was expected (and so computed)
+     */
     public Optional<String> sha256() {
         return Optional.ofNullable(sha256);
     }
 
-    /** How many attempts it took: 1 without retries. */
+    /**
+     * How many attempts it took: 1 without retries.
+     *
+     * @return how many attempts it took: 1 without retries
+     */
     public int attempts() {
         return attempts;
     }
 
-    /** The offset the last attempt resumed from; 0 when it started at the beginning. */
+    /**
+     * The offset the last attempt resumed from; 0 when it started at the beginning.
+     *
+     * @return the offset the last attempt resumed from; 0 when it started at the beginning
+     */
     public long resumedFrom() {
         return resumedFrom;
     }
 
-    /** Wall time from start (queueing included) to completion, on the manager's clock. */
+    /**
+     * Wall time from start (queueing included) to completion, on the manager's clock.
+     *
+     * @return wall time from start (queueing included) to completion, on the manager's clock
+     */
     public Duration elapsed() {
         return elapsed;
     }

@@ -11,6 +11,10 @@ package dev.haul;
  */
 @FunctionalInterface
 public interface ProgressCallback {
-    /** Called with the new percentage; never while the library holds a lock. */
+    /**
+     * Called with the new percentage; never while the library holds a lock.
+     *
+     * @param percent the share done, 0 to 100
+     */
     void onProgress(int percent);
 }

@@ -38,33 +38,58 @@ public final class ResponseInfo {
         this.headers = Collections.unmodifiableMap(copy);
     }
 
-    /** The status: 200, or 206 for a resumed body (416 when the held bytes were already whole). */
+    /**
+     * The status: 200, or 206 for a resumed body (416 when the held bytes were already whole).
+     *
+     * @return the status: 200, 206 for a resumed body, 416 for one already whole
+     */
     public int statusCode() {
         return statusCode;
     }
 
-    /** {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}. */
+    /**
+     * {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}.
+     *
+     * @return {@code HTTP/1.1}, {@code HTTP/1.0} or {@code HTTP/2}
+     */
     public String protocol() {
         return protocol;
     }
 
-    /** The URI that served the body, after redirects, without userinfo. */
+    /**
+     * The URI that served the body, after redirects, without userinfo.
+     *
+     * @return the URI that served the body, after redirects, without userinfo
+     */
     public URI uri() {
         return uri;
     }
 
-    /** Every header, names case-insensitive, values in arrival order. */
+    /**
+     * Every header, names case-insensitive, values in arrival order.
+     *
+     * @return every header, names case-insensitive, values in arrival order
+     */
     public Map<String, List<String>> headers() {
         return headers;
     }
 
-    /** The first value of header {@code name}. */
+    /**
+     * The first value of header {@code name}.
+     *
+     * @param name the header name, in any case
+     * @return the first value of header {@code name}
+     */
     public Optional<String> header(String name) {
         List<String> v = headers.get(name);
         return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
     }
 
-    /** The Content-Length of this response (not of the whole body when resumed), when valid. */
+    /**
+     * The Content-Length of this response (not of the whole body when resumed), when valid.
+     *
+     * @return the Content-Length of this response (not of the whole body when resumed), when valid
+     */
     public OptionalLong contentLength() {
         Optional<String> v = header("Content-Length");
         if (v.isEmpty()) {
@@ -78,29 +103,46 @@ public final class ResponseInfo {
         }
     }
 
-    /** The Content-Type. */
+    /**
+     * The Content-Type.
+     *
+     * @return the Content-Type
+     */
     public Optional<String> contentType() {
         return header("Content-Type");
     }
 
-    /** The Content-Disposition, raw. */
+    /**
+     * The Content-Disposition, raw.
+     *
+     * @return the Content-Disposition, raw
+     */
     public Optional<String> contentDisposition() {
         return header("Content-Disposition");
     }
 
-    /** The ETag, raw (weak ones included). */
+    /**
+     * The ETag, raw (weak ones included).
+     *
+     * @return the ETag, raw (weak ones included)
+     */
     public Optional<String> etag() {
         return header("ETag");
     }
 
-    /** The Last-Modified time, when present and an HTTP date. */
+    /**
+     * The Last-Modified time, when present and an HTTP date.
+     *
+     * @return the Last-Modified time, when present and an HTTP date
+     */
     public Optional<Instant> lastModified() {
         return header("Last-Modified").flatMap(ResponseInfo::httpDate);
     }
 
     static Optional<Instant> httpDate(String value) {
         try {
-            return Optional.of(ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return Optional.of(ZonedDateTime.parse(value.trim(),
+                    DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
@@ -108,8 +150,8 @@ public final class ResponseInfo {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ResponseInfo r && r.statusCode == statusCode && r.protocol.equals(protocol)
-                && r.uri.equals(uri) && r.headers.equals(headers);
+        return o instanceof ResponseInfo r && r.statusCode == statusCode
+                && r.protocol.equals(protocol) && r.uri.equals(uri) && r.headers.equals(headers);
     }
 
     @Override
@@ -119,6 +161,7 @@ public final class ResponseInfo {
 
     @Override
     public String toString() {
-        return "ResponseInfo{" + protocol + " " + statusCode + " " + dev.haul.internal.Redaction.redact(uri) + "}";
+        return "ResponseInfo{" + protocol + " " + statusCode + " "
+                + dev.haul.internal.Redaction.redact(uri) + "}";
     }
 }

@@ -56,11 +56,11 @@ final class ResultFuture<T> extends CompletableFuture<DownloadResult<T>> {
             TimeSource.Cancellable task = time.schedule(() -> {
                 Transfer t = transfer;
                 if (t != null && !isDone()) {
-                    t.stop(new TimeoutException("the download's future timed out after " + timeout + " "
-                            + unit.toString().toLowerCase(java.util.Locale.ROOT)));
+                    t.stop(new TimeoutException("the download's future timed out after " + timeout
+                            + " " + unit.toString().toLowerCase(java.util.Locale.ROOT)));
                 }
             }, unit.toNanos(timeout));
-            whenComplete((r, e) -> task.cancel());
+            var unused = whenComplete((r, e) -> task.cancel());
         }
         return this;
     }
@@ -86,19 +86,21 @@ final class ResultFuture<T> extends CompletableFuture<DownloadResult<T>> {
     }
 
     @Override
-    public CompletableFuture<DownloadResult<T>> completeAsync(Supplier<? extends DownloadResult<T>> supplier,
+    public CompletableFuture<DownloadResult<T>> completeAsync(
+            Supplier<? extends DownloadResult<T>> supplier,
                                                               Executor executor) {
         throw refused();
     }
 
     @Override
-    public CompletableFuture<DownloadResult<T>> completeAsync(Supplier<? extends DownloadResult<T>> supplier) {
+    public CompletableFuture<DownloadResult<T>> completeAsync(
+            Supplier<? extends DownloadResult<T>> supplier) {
         throw refused();
     }
 
     @Override
-    public CompletableFuture<DownloadResult<T>> completeOnTimeout(DownloadResult<T> value, long timeout,
-                                                                  TimeUnit unit) {
+    public CompletableFuture<DownloadResult<T>> completeOnTimeout(DownloadResult<T> value,
+                                                                  long timeout, TimeUnit unit) {
         throw refused();
     }
 
@@ -109,6 +111,7 @@ final class ResultFuture<T> extends CompletableFuture<DownloadResult<T>> {
 
     private static UnsupportedOperationException refused() {
         return new UnsupportedOperationException(
-                "a download's result is completed by the download; use cancel() or orTimeout() to stop it");
+                "a download's result is completed by the download; use cancel() or orTimeout()"
+                        + " to stop it");
     }
 }

@@ -15,24 +15,27 @@ import java.util.Objects;
  * Retry-After gives up at once rather than wait beyond the budget.
  *
  * <pre>{@code
- * RetryPolicy patient = RetryPolicy.ofRetries(10).withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
+ * RetryPolicy patient =
+ *         RetryPolicy.ofRetries(10).withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
  * }</pre>
  */
 public final class RetryPolicy {
 
     /** Three retries (the seed's), 500 ms doubling to 30 s, Retry-After up to 2 minutes. */
-    public static final RetryPolicy DEFAULT =
-            new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(30), Duration.ofMinutes(2));
+    public static final RetryPolicy DEFAULT = new RetryPolicy(3, Duration.ofMillis(500),
+            Duration.ofSeconds(30), Duration.ofMinutes(2));
 
     /** No retries at all. */
-    public static final RetryPolicy NONE = new RetryPolicy(0, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    public static final RetryPolicy NONE =
+            new RetryPolicy(0, Duration.ZERO, Duration.ZERO, Duration.ZERO);
 
     private final int maxRetries;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Duration maxRetryAfter;
 
-    private RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff, Duration maxRetryAfter) {
+    private RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff,
+            Duration maxRetryAfter) {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries < 0: " + maxRetries);
         }
@@ -40,7 +43,8 @@ public final class RetryPolicy {
         requireNonNegative(maxBackoff, "maxBackoff");
         requireNonNegative(maxRetryAfter, "maxRetryAfter");
         if (maxBackoff.compareTo(initialBackoff) < 0) {
-            throw new IllegalArgumentException("maxBackoff < initialBackoff: " + maxBackoff + " < " + initialBackoff);
+            throw new IllegalArgumentException("maxBackoff < initialBackoff: " + maxBackoff + " < "
+                    + initialBackoff);
         }
         this.maxRetries = maxRetries;
         this.initialBackoff = initialBackoff;
@@ -48,50 +52,88 @@ public final class RetryPolicy {
         this.maxRetryAfter = maxRetryAfter;
     }
 
-    /** The default policy with another retry count. */
+    /**
+     * The default policy with another retry count.
+     *
+     * @param maxRetries the most retries after the first attempt; 0 for none
+     * @return the default policy with another retry count
+     */
     public static RetryPolicy ofRetries(int maxRetries) {
         return DEFAULT.withMaxRetries(maxRetries);
     }
 
-    /** Retries after the first attempt without progress. */
+    /**
+     * Retries after the first attempt without progress.
+     *
+     * @return retries after the first attempt without progress
+     */
     public int maxRetries() {
         return maxRetries;
     }
 
-    /** The first wait. */
+    /**
+     * The first wait.
+     *
+     * @return the first wait
+     */
     public Duration initialBackoff() {
         return initialBackoff;
     }
 
-    /** The longest computed wait. */
+    /**
+     * The longest computed wait.
+     *
+     * @return the longest computed wait
+     */
     public Duration maxBackoff() {
         return maxBackoff;
     }
 
-    /** The longest Retry-After honoured. */
+    /**
+     * The longest Retry-After honoured.
+     *
+     * @return the longest Retry-After honoured
+     */
     public Duration maxRetryAfter() {
         return maxRetryAfter;
     }
 
-    /** This policy with another retry count. */
+    /**
+     * This policy with another retry count.
+     *
+     * @param n the most retries after the first attempt; 0 for none
+     * @return this policy with another retry count
+     */
     public RetryPolicy withMaxRetries(int n) {
         return new RetryPolicy(n, initialBackoff, maxBackoff, maxRetryAfter);
     }
 
-    /** This policy with other waits: {@code initial}, doubling up to {@code max}. */
+    /**
+     * This policy with other waits: {@code initial}, doubling up to {@code max}.
+     *
+     * @param initial the wait before the first retry
+     * @param max the longest wait between two retries
+     * @return this policy with other waits: {@code initial}, doubling up to {@code max}
+     */
     public RetryPolicy withBackoff(Duration initial, Duration max) {
         return new RetryPolicy(maxRetries, initial, max, maxRetryAfter);
     }
 
-    /** This policy honouring a Retry-After up to {@code max}. */
+    /**
+     * This policy honouring a Retry-After up to {@code max}.
+     *
+     * @param max the longest Retry-After honoured
+     * @return this policy honouring a Retry-After up to {@code max}
+     */
     public RetryPolicy withMaxRetryAfter(Duration max) {
         return new RetryPolicy(maxRetries, initialBackoff, maxBackoff, max);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RetryPolicy p && p.maxRetries == maxRetries && p.initialBackoff.equals(initialBackoff)
-                && p.maxBackoff.equals(maxBackoff) && p.maxRetryAfter.equals(maxRetryAfter);
+        return o instanceof RetryPolicy p && p.maxRetries == maxRetries
+                && p.initialBackoff.equals(initialBackoff) && p.maxBackoff.equals(maxBackoff)
+                && p.maxRetryAfter.equals(maxRetryAfter);
     }
 
     @Override
@@ -101,8 +143,8 @@ public final class RetryPolicy {
 
     @Override
     public String toString() {
-        return "RetryPolicy{maxRetries=" + maxRetries + ", backoff=" + initialBackoff + ".." + maxBackoff
-                + ", maxRetryAfter=" + maxRetryAfter + "}";
+        return "RetryPolicy{maxRetries=" + maxRetries + ", backoff=" + initialBackoff + ".."
+                + maxBackoff + ", maxRetryAfter=" + maxRetryAfter + "}";
     }
 
     private static void requireNonNegative(Duration d, String name) {

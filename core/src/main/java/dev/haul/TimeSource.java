@@ -18,16 +18,26 @@ package dev.haul;
  */
 public interface TimeSource {
 
-    /** A monotonic time in nanoseconds since an arbitrary origin, as {@link System#nanoTime()}. */
+    /**
+     * A monotonic time in nanoseconds since an arbitrary origin, as {@link System#nanoTime()}.
+     *
+     * @return a monotonic time in nanoseconds since an arbitrary origin
+     */
     long nanoTime();
 
-    /** The wall-clock time in milliseconds since the epoch, to read HTTP dates such as Retry-After. */
+    /**
+     * The wall-clock time in milliseconds since the epoch, to read HTTP dates such as Retry-After.
+     *
+     * @return the wall-clock time in milliseconds since the epoch
+     */
     long currentTimeMillis();
 
     /**
      * Runs {@code task} once, {@code delayNanos} from now on this source's clock, on a thread of
      * the source's choosing.
      *
+     * @param task what to run
+     * @param delayNanos how long from now, in nanoseconds
      * @return a handle that cancels the task if it has not started
      */
     Cancellable schedule(Runnable task, long delayNanos);
@@ -35,7 +45,11 @@ public interface TimeSource {
     /** A scheduled task that can still be called off. */
     @FunctionalInterface
     interface Cancellable {
-        /** Calls the task off; returns false if it already ran or was called off. */
+        /**
+         * Calls the task off; returns false if it already ran or was called off.
+         *
+         * @return false if the task already ran or was called off
+         */
         boolean cancel();
     }
 }

@@ -252,6 +252,7 @@ class ConcurrencyFaultsTest {
             assertEquals(List.of(), server.requests());
             assertEquals(List.of("out.bin.part", "out.bin.part.meta"), listing(dir));
             assertArrayEquals(theirs, Files.readAllBytes(dir.resolve("out.bin.part")));
+            assertTrue(lock.isValid(), "the other writer still holds its lock");
             assertArrayEquals(theirs, Files.readAllBytes(dir.resolve("out.bin.part.meta")));
         }
     }
@@ -335,7 +336,7 @@ class ConcurrencyFaultsTest {
             Thread.sleep(5);
         }
         m.close();
-        for (Download d : all) {
+        for (Download<Path> d : all) {
             assertThrows(CancellationException.class, () -> d.result().get(1, TimeUnit.SECONDS));
         }
         Thread.sleep(200); // a transfer admitted late would send its request now

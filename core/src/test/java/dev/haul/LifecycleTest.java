@@ -242,7 +242,7 @@ class LifecycleTest {
         assertEquals(0, haulThreads(), "library threads left by earlier tests: " + Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith("haul-") || n.startsWith("HttpClient-")).toList());
         try (DownloadManager m = DownloadManager.builder().maxConcurrentDownloads(200)
                 .maxConnectionsPerHost(200).threads(4).build()) {
-            List<Download> all = new ArrayList<>();
+            List<Download<byte[]>> all = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 all.add(m.download(DownloadRequest.builder(server.url("/slow?i=" + i)).build(), Destination.memory()));
             }

@@ -154,12 +154,12 @@ class LocalFaultsTest {
         sampler.start();
         FaultyFiles faults = new FaultyFiles();
         try (DownloadManager m = managerWith(faults)) {
-            List<Download> all = new java.util.ArrayList<>();
+            List<Download<Path>> all = new java.util.ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 all.add(m.download(DownloadRequest.builder(server.url("/big"))
                         .build(), Destination.file(dir.resolve("big" + i + ".bin"))));
             }
-            for (Download d : all) {
+            for (Download<Path> d : all) {
                 assertEquals(big.length, success(d).size());
             }
         } finally {

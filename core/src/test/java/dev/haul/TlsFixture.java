@@ -59,10 +59,14 @@ final class TlsFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         server.stop(0);
         executor.shutdownNow();
-        executor.awaitTermination(2, TimeUnit.SECONDS);
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static final java.util.Map<String, Path> CACHE = new java.util.concurrent.ConcurrentHashMap<>();

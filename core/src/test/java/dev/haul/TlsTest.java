@@ -109,6 +109,7 @@ class TlsTest {
 
     /** A server that answers every connection at once with a plain-text HTTP response. */
     @Test
+    @SuppressWarnings("try") // plain.close() inside the try on purpose: it ends the accept loop
     void aPlainHttpAnswerToAHandshakeIsATlsFailureNotRetried() throws Exception {
         AtomicInteger connections = new AtomicInteger();
         try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

@@ -316,6 +316,7 @@ class UserCodeAndControlTest {
     }
 
     @Test
+    @SuppressWarnings("try") // m.close() inside the try on purpose: the check needs the files let go
     void cancelsAtRandomMomentsAlwaysAgreeWithTheDisk() throws Exception {
         server.handle("/small", ServeBytes.of(TestBodies.random(20_000, 3)).throttle(2048, 2));
         byte[] small = TestBodies.random(20_000, 3);

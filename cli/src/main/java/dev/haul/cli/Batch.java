@@ -33,13 +33,16 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     private DownloadManager manager;
     private List<Job> jobs;
     private final Map<Long, Job> byId = new ConcurrentHashMap<>();
-    /** The job whose download is being started on the run() thread; onQueued comes on that thread. */
+    /**
+     * The job whose download is being started on the run() thread; onQueued comes on that thread.
+     */
     private Job starting;
     private final Semaphore window;
     private final ProgressRenderer out;
     private final Object lock = new Object();
     private final List<Job> active = new ArrayList<>();   // guarded by lock
-    private int succeeded;                                // guarded by lock: downloaded, skipped or up to date
+    /** Downloaded, skipped or up to date; guarded by lock. */
+    private int succeeded;
     private int skipped;                                  // guarded by lock
     private int upToDate;                                 // guarded by lock
     private int failed;                                   // guarded by lock
@@ -60,8 +63,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     }
 
     /**
-     * Runs every job on {@code manager}, which must have this batch as its listener, and returns the
-     * exit code: 0, or that of the first failed job in input order.
+     * Runs every job on {@code manager}, which must have this batch as its listener, and returns
+     * the exit code: 0, or that of the first failed job in input order.
      */
     ExitCode run(DownloadManager manager) {
         this.manager = manager;
@@ -123,7 +126,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
             out.info(ok + " downloaded" + (there > 0 ? ", " + there + " already there" : "")
                     + (current > 0 ? ", " + current + " up to date" : "")
                     + (bad > 0 ? ", " + bad + " failed" : "") + ": "
-                    + Units.bytes(bytes) + " in " + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
+                    + Units.bytes(bytes) + " in "
+                    + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
         }
         for (Job job : jobs) {
             if (job.failure != null) {
@@ -163,10 +167,12 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         }
         StringBuilder s = new StringBuilder("haul: interrupted");
         if (!running.isEmpty()) {
-            s.append(": cancelled ").append(running.size()).append(running.size() == 1 ? " download" : " downloads");
+            s.append(": cancelled ").append(running.size())
+                    .append(running.size() == 1 ? " download" : " downloads");
             boolean partial = running.stream().anyMatch(j -> j.target != null);
             if (partial) {
-                s.append("; partial data is kept in .part files, run the same command again to resume");
+                s.append("; partial data is kept in .part files, run the same command again to"
+                        + " resume");
             }
         }
         out.close();
@@ -219,8 +225,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     }
 
     @Override
-    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt, Duration delay,
-                        long resumeFrom) {
+    public void onRetry(Download<?> download, DownloadException cause, int nextAttempt,
+                        Duration delay, long resumeFrom) {
         Job job = byId.get(download.id());
         if (job == null) {
             return;
@@ -229,7 +235,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                 + (resumeFrom > 0
                     ? " from " + Units.bytes(resumeFrom) + " (Range: bytes=" + resumeFrom + "-)"
                     : " from the start")
-                + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": " + reasonText(cause);
+                + " in " + Units.elapsed(delay) + ", attempt " + nextAttempt + ": "
+                + reasonText(cause);
         job.retries.add(line);
         out.info(line);
     }
@@ -265,7 +272,7 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                         upToDate++;
                     }
                 }
-                out.info(result.notModified() ? upToDateLine(job, result) : savedLine(job, result));
+                out.info(result.notModified() ? upToDateLine(job) : savedLine(job, result));
                 if (!result.notModified()) {
                     record(job, result);
                 }
@@ -293,11 +300,15 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
 
     /** A failure that a flag of this run explains gets the flag named. */
     private Job.Failure hinted(Job.Failure f, Throwable failure) {
-        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (http2 && t instanceof DownloadException e && e.reason() == DownloadException.Reason.PROXY
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (http2 && t instanceof DownloadException e
+                && e.reason() == DownloadException.Reason.PROXY
                 && String.valueOf(e.getMessage()).contains("SOCKS")) {
-            return new Job.Failure(f.code(), f.url(), f.reason() + " (--http2 uses the JDK's HTTP client, which "
-                    + "has no SOCKS support: drop --http2 to go through this proxy)");
+            return new Job.Failure(f.code(), f.url(), f.reason()
+                    + " (--http2 uses the JDK's HTTP client, which has no SOCKS support: drop"
+                    + " --http2 to go through this proxy)");
         }
         return f;
     }
@@ -319,7 +330,7 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         }
     }
 
-    private static String upToDateLine(Job job, DownloadResult<?> r) {
+    private static String upToDateLine(Job job) {
         return "up to date: " + job.shown + " (304 Not Modified: left as it was)";
     }
 
@@ -338,7 +349,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         StringBuilder s = new StringBuilder(job.target == null && job.namedIn == null
                 ? "wrote " + Units.bytes(r.size()) + " to stdout"
                 : "saved " + shown + " (" + Units.bytes(r.size()) + ")");
-        s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ").append(Units.rate(r.size() / seconds));
+        s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ")
+                .append(Units.rate(r.size() / seconds));
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
         } else if (r.statusCode() == 206) {
@@ -362,8 +374,8 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         if (job.target != null && f.code() != ExitCode.INTEGRITY) {
             Path part = job.target.resolveSibling(job.target.getFileName() + ".part");
             if (Files.exists(part)) {
-                return new Job.Failure(f.code(), f.url(), f.reason()
-                        + " (partial data kept in " + part.getFileName() + "; run the same command again to resume)");
+                return new Job.Failure(f.code(), f.url(), f.reason() + " (partial data kept in "
+                        + part.getFileName() + "; run the same command again to resume)");
             }
         }
         return f;
@@ -372,18 +384,21 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     /** The exit code and the one-line reason for a failed download. */
     static Job.Failure describe(Job job, Throwable failure) {
         Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         if (t instanceof DownloadException e) {
-            // 407 comes from a proxy only; the JDK's client reports it as a status, Haul's own as PROXY.
+            // 407 comes from a proxy only; the JDK's client reports it as a status, Haul's own
+            // as PROXY.
             ExitCode code = e.statusCode() == 407 ? ExitCode.NETWORK : ExitCode.of(e.reason());
             return new Job.Failure(code, e.url() != null ? e.url() : job.url(), reasonText(e));
         }
         if (t instanceof CancellationException) {
             return new Job.Failure(ExitCode.CANCELLED, job.url(), "cancelled");
         }
-        return new Job.Failure(ExitCode.OTHER, job.url(), "unexpected " + t.getClass().getSimpleName()
+        return new Job.Failure(ExitCode.OTHER, job.url(), "unexpected "
+                + t.getClass().getSimpleName()
                 + (t.getMessage() != null ? ": " + t.getMessage() : ""));
     }
 

@@ -28,9 +28,11 @@ final class CaCertificates {
      */
     static SSLContext trusting(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> certs =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certs.isEmpty()) {
-                throw new IllegalArgumentException("cannot use --cacert " + file + ": no certificate in it");
+                throw new IllegalArgumentException(
+                        "cannot use --cacert " + file + ": no certificate in it");
             }
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
@@ -38,7 +40,8 @@ final class CaCertificates {
             for (Certificate c : certs) {
                 store.setCertificateEntry("ca" + i++, c);
             }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory tmf =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, tmf.getTrustManagers(), null);

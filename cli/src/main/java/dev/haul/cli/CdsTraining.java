@@ -23,11 +23,14 @@ final class CdsTraining implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path dir = Files.createTempDirectory("haul-cds-");
-        PrintStream nowhere = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream nowhere =
+                new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         try (DemoServer server = new DemoServer(List.of(
                 new DemoServer.Served("f.bin", new byte[64 * 1024], Long.MAX_VALUE / 2, -1)))) {
-            Main.fromArgs(new String[] {"get", "--help"}, new ByteArrayInputStream(new byte[0]), nowhere, nowhere);
-            Main inner = new Main(new ByteArrayInputStream(new byte[0]), nowhere, nowhere, new Terminal(true, 80));
+            Main.fromArgs(new String[] {"get", "--help"}, new ByteArrayInputStream(new byte[0]),
+                    nowhere, nowhere);
+            Main inner = new Main(new ByteArrayInputStream(new byte[0]), nowhere, nowhere,
+                    new Terminal(true, 80));
             return inner.run("get", server.url("f.bin"), "-d", dir.toString(), "--sha256",
                     DemoCommand.sha256(new byte[64 * 1024]));
         } finally {

@@ -26,20 +26,23 @@ final class CookieFiles {
     /**
      * The jar for these flags, or null when neither is given.
      *
-     * @throws IllegalArgumentException with a message for the user when {@code readFrom} cannot be read
+     * @throws IllegalArgumentException with a message for the user when {@code readFrom} cannot
+     *                                  be read
      */
     static CookieFiles open(Path readFrom, Path writeTo) {
         if (readFrom == null && writeTo == null) {
             return null;
         }
-        if (readFrom == null || !Files.exists(readFrom) && readFrom.equals(writeTo)) {
+        if (readFrom == null || (!Files.exists(readFrom) && readFrom.equals(writeTo))) {
             return new CookieFiles(CookieJar.inMemory(), writeTo);
         }
         if (!Files.exists(readFrom)) {
-            throw new IllegalArgumentException("cannot read cookie file " + readFrom + ": no such file");
+            throw new IllegalArgumentException(
+                    "cannot read cookie file " + readFrom + ": no such file");
         }
         if (!Files.isRegularFile(readFrom)) {
-            throw new IllegalArgumentException("cannot read cookie file " + readFrom + ": not a regular file");
+            throw new IllegalArgumentException(
+                    "cannot read cookie file " + readFrom + ": not a regular file");
         }
         try {
             return new CookieFiles(CookieJar.load(readFrom), writeTo);

@@ -65,19 +65,23 @@ final class DemoCommand implements Callable<Integer> {
         List<DemoServer.Served> served = List.of(
                 new DemoServer.Served(WELCOME, welcomeText(), rate, -1),
                 new DemoServer.Served(PHOTOS, generated(12 * MIB, 1), rate, -1),
-                new DemoServer.Served(VIDEO, generated(16 * MIB, 2), (long) (8 * MIB * speed), 6 * MIB + 12345),
+                new DemoServer.Served(VIDEO, generated(16 * MIB, 2), (long) (8 * MIB * speed),
+                        6 * MIB + 12345),
                 new DemoServer.Served(ISO, iso, rate, -1));
 
         ProgressRenderer out = new ProgressRenderer(
                 main.terminal.tty() ? ProgressRenderer.Mode.BARS : ProgressRenderer.Mode.LINES,
-                main.stderr, main.terminal.columns(), main.terminal.tty() ? null : Duration.ofSeconds(1));
+                main.stderr, main.terminal.columns(),
+                main.terminal.tty() ? null : Duration.ofSeconds(1));
         List<Job> jobs = new ArrayList<>();
         Batch batch = new Batch(jobs, 4, out);
         try (DemoServer server = new DemoServer(served);
              DownloadManager manager = DownloadManager.builder().listener(batch)
                      .maxConcurrentDownloads(4).maxConnectionsPerHost(4).build()) {
-            say("Haul demo: a web server in this process (127.0.0.1:" + server.port() + ", no internet needed)");
-            say("serves " + served.size() + " files; Haul downloads them 4 at a time into " + target + ".");
+            say("Haul demo: a web server in this process (127.0.0.1:" + server.port()
+                    + ", no internet needed)");
+            say("serves " + served.size() + " files; Haul downloads them 4 at a time into " + target
+                    + ".");
             say("The server cuts " + VIDEO + " midway; " + ISO + " must match its SHA-256.");
             say("");
 
@@ -90,8 +94,8 @@ final class DemoCommand implements Callable<Integer> {
                 if (f.name().equals(ISO)) {
                     request.expectedSha256(isoSha);
                 }
-                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file, f.name(), request,
-                        Destination.file(file)));
+                jobs.add(Job.of(server.url(f.name()), request.build().uri(), f.name(), file,
+                        f.name(), request, Destination.file(file)));
             }
             long start = System.nanoTime();
             batch.add(jobs);
@@ -105,7 +109,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void summary(List<Job> jobs, List<DemoServer.Seen> seen, Duration took, Path target, String isoSha) {
+    private void summary(List<Job> jobs, List<DemoServer.Seen> seen, Duration took, Path target,
+            String isoSha) {
         say("");
         say("What happened (" + Units.elapsed(took) + "):");
         for (Job job : jobs) {
@@ -114,17 +119,19 @@ final class DemoCommand implements Callable<Integer> {
             if (r == null) {
                 what = "FAILED: " + (job.failure == null ? "?" : job.failure.reason());
             } else if (r.resumedFrom() > 0) {
-                what = "cut at " + Units.bytes(r.resumedFrom()) + ", resumed (Range: bytes=" + r.resumedFrom()
-                        + "-, " + r.statusCode() + ")";
+                what = "cut at " + Units.bytes(r.resumedFrom()) + ", resumed (Range: bytes="
+                        + r.resumedFrom() + "-, " + r.statusCode() + ")";
             } else if (job.label.equals(ISO)) {
                 what = "SHA-256 " + r.sha256().orElse(isoSha).substring(0, 12) + "… verified";
             } else {
                 what = "downloaded";
             }
-            say(String.format("  %-13s %8s  %s", job.label, r == null ? "-" : Units.bytes(r.size()), what));
+            say(String.format("  %-13s %8s  %s", job.label, r == null ? "-" : Units.bytes(r.size()),
+                    what));
         }
         long connections = seen.stream().mapToInt(DemoServer.Seen::remotePort).distinct().count();
-        say("  " + seen.size() + " requests on " + connections + " connections: downloads reuse keep-alive connections.");
+        say("  " + seen.size() + " requests on " + connections
+                + " connections: downloads reuse keep-alive connections.");
         say("");
         say("The files are in " + target);
         say("Each download goes to NAME.part, renamed to NAME once complete and verified.");
@@ -147,10 +154,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static byte[] welcomeText() {
-        String text = "Welcome to Haul.\n\n"
-                + "This file came from the demo server inside `haul demo`.\n"
-                + "Haul downloads over HTTP(S) with resume, retries, stall detection,\n"
-                + "SHA-256 checks and atomic writes: a file is either complete or absent.\n";
+        String text = """
+                Welcome to Haul.
+
+                This file came from the demo server inside `haul demo`.
+                Haul downloads over HTTP(S) with resume, retries, stall detection,
+                SHA-256 checks and atomic writes: a file is either complete or absent.
+                """;
         return text.getBytes(StandardCharsets.UTF_8);
     }
 

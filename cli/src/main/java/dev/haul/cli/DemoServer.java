@@ -25,8 +25,10 @@ final class DemoServer implements AutoCloseable {
      * One file the server offers.
      *
      * @param bytesPerSecond the pace at which it is sent
-     * @param cutAt          the byte after which the first full request loses its connection; -1 never
+     * @param cutAt          the byte after which the first full request loses its connection;
+     *                       -1 never
      */
+    @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: equals() is not used
     record Served(String name, byte[] body, long bytesPerSecond, long cutAt) {
         String etag() {
             return "\"" + Integer.toHexString(name.hashCode()) + "-" + body.length + "\"";
@@ -100,7 +102,8 @@ final class DemoServer implements AutoCloseable {
             ex.getResponseHeaders().set("Accept-Ranges", "bytes");
             ex.getResponseHeaders().set("ETag", f.etag());
             if (rangeApplies) {
-                ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (length - 1) + "/" + length);
+                ex.getResponseHeaders()
+                        .set("Content-Range", "bytes " + from + "-" + (length - 1) + "/" + length);
             }
             boolean head = "HEAD".equals(ex.getRequestMethod());
             ex.sendResponseHeaders(status, head ? -1 : length - from);
@@ -112,7 +115,9 @@ final class DemoServer implements AutoCloseable {
         }
     }
 
-    /** Writes the body from {@code from} at the file's pace; throws to drop the connection at cutAt. */
+    /**
+     * Writes the body from {@code from} at the file's pace; throws to drop the connection at cutAt.
+     */
     private static void send(OutputStream out, Served f, long from, long cutAt) throws IOException {
         long start = System.nanoTime();
         long sent = 0;

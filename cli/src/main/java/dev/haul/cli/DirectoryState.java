@@ -33,13 +33,14 @@ import java.util.Set;
  * from a file someone else put there (then {@code NAME.1}, as always).
  *
  * <h2>The file: {@code DIR/.haul-state}</h2>
- * UTF-8 text. The first line is {@value #HEADER}; lines starting with {@code #} are comments; every
- * other line is one finished file, six tab-separated fields:
+ * UTF-8 text. The first line is {@value #HEADER}; lines starting with {@code #} are comments;
+ * every other line is one finished file, six tab-separated fields:
  * <pre>
- * NAME  SHA-256 of the URL (hex)  SIZE  ETAG  LAST-MODIFIED (ISO-8601 or empty)  FINISHED (ISO-8601)
+ * NAME  SHA-256 of the URL (hex)  SIZE  ETAG  LAST-MODIFIED (or empty)  FINISHED
  * </pre>
- * The URL itself is never stored, only its hash: URLs can carry tokens. In fields, {@code %},
- * tab, CR and LF are written as {@code %25}, {@code %09}, {@code %0D}, {@code %0A}.
+ * The two times are ISO-8601. The URL itself is never stored, only its hash: URLs can carry
+ * tokens. In fields, {@code %}, tab, CR and LF are written as {@code %25}, {@code %09},
+ * {@code %0D}, {@code %0A}.
  *
  * <h2>Writes</h2>
  * Each finished file appends one line with one {@code write} to a file opened for appending, so a
@@ -62,14 +63,17 @@ final class DirectoryState {
 
     static final String FILE_NAME = ".haul-state";
     static final String HEADER = "haul-state 1";
-    private static final String COMMENT = "# Files haul finished in this directory, so that running the same command "
-            + "again skips them.\n# name, SHA-256 of the URL, size, ETag, Last-Modified, finished; tab-separated. "
-            + "Safe to delete.\n";
+    private static final String COMMENT =
+            "# Files haul finished in this directory, so that running the same command again"
+            + " skips them.\n"
+            + "# name, SHA-256 of the URL, size, ETag, Last-Modified, finished; tab-separated."
+            + " Safe to delete.\n";
     /** A state file larger than this is not read: it cannot be one haul wrote for a directory. */
     static final long MAX_BYTES = 64L * 1024 * 1024;
 
     /** One finished file. */
-    record Entry(String name, String urlHash, long size, String etag, Instant lastModified, Instant finished) {
+    record Entry(String name, String urlHash, long size, String etag, Instant lastModified,
+            Instant finished) {
     }
 
     private final Path dir;
@@ -77,9 +81,12 @@ final class DirectoryState {
     private final Map<String, Entry> byName = new LinkedHashMap<>();   // guarded by this
     /** Why the file is ignored and never written (a later version), else null. */
     private final String foreign;
-    /** Whether the file on disk needs a rewrite before lines may be appended (torn, corrupt, no header). */
-    private boolean unclean;                                            // guarded by this
-    private int appended;                                              // guarded by this
+    /**
+     * Whether the file on disk needs a rewrite before lines may be appended (torn, corrupt, no
+     * header); guarded by this.
+     */
+    private boolean unclean;
+    private int appended;                                               // guarded by this
 
     private DirectoryState(Path dir, String foreign) {
         this.dir = dir;
@@ -94,7 +101,8 @@ final class DirectoryState {
         try {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 DirectoryState s = new DirectoryState(dir, null);
-                s.unclean = Files.exists(file, LinkOption.NOFOLLOW_LINKS); // a link or a directory: replace it
+                // a link or a directory: replace it
+                s.unclean = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
                 return s;
             }
             if (Files.size(file) > MAX_BYTES) {
@@ -106,7 +114,8 @@ final class DirectoryState {
         }
         String first = text.lines().findFirst().orElse("");
         if (first.startsWith("haul-state ") && !first.equals(HEADER)) {
-            return new DirectoryState(dir, "written by another version of haul (" + ProgressRenderer.oneLine(first) + ")");
+            return new DirectoryState(dir, "written by another version of haul ("
+                    + ProgressRenderer.oneLine(first) + ")");
         }
         DirectoryState s = new DirectoryState(dir, null);
         s.unclean = !first.equals(HEADER) || !text.endsWith("\n");
@@ -115,7 +124,9 @@ final class DirectoryState {
         return s;
     }
 
-    /** Reads entries from {@code text} into {@link #byName}; returns the number of entry lines seen. */
+    /**
+     * Reads entries from {@code text} into {@link #byName}; returns the number of entry lines seen.
+     */
     private int parse(String text, boolean tornLast) {
         List<String> lines = new ArrayList<>(text.lines().toList());
         if (tornLast && !lines.isEmpty()) {
@@ -150,7 +161,8 @@ final class DirectoryState {
     /** The hash under which a URL is recorded. */
     static String urlHash(URI uri) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(uri.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(uri.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d);
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError("every JDK has SHA-256", e);
@@ -184,7 +196,8 @@ final class DirectoryState {
      *
      * @throws IOException when the state file cannot be written; the download itself is done
      */
-    synchronized void record(String name, String urlHash, DownloadResult<?> result) throws IOException {
+    synchronized void record(String name, String urlHash, DownloadResult<?> result)
+            throws IOException {
         Entry e = new Entry(name, urlHash, result.size(), result.response().etag().orElse(""),
                 result.response().lastModified().orElse(null), Instant.now());
         byName.remove(name);
@@ -199,8 +212,8 @@ final class DirectoryState {
             return;
         }
         byte[] line = format(e).getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-                LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
             ByteBuffer b = ByteBuffer.wrap(line);
             while (b.hasRemaining()) {
                 ch.write(b);
@@ -241,7 +254,8 @@ final class DirectoryState {
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         Files.write(tmp, s.toString().getBytes(StandardCharsets.UTF_8));
         try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -251,7 +265,8 @@ final class DirectoryState {
 
     private static boolean intact(Path p, long size) {
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes a =
+                    Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return a.isRegularFile() && a.size() == size;
         } catch (NoSuchFileException e) {
             return false;
@@ -261,8 +276,9 @@ final class DirectoryState {
     }
 
     static String format(Entry e) {
-        return escape(e.name()) + '\t' + e.urlHash() + '\t' + e.size() + '\t' + escape(e.etag()) + '\t'
-                + (e.lastModified() == null ? "" : e.lastModified().toString()) + '\t' + e.finished() + '\n';
+        return escape(e.name()) + '\t' + e.urlHash() + '\t' + e.size() + '\t' + escape(e.etag())
+                + '\t' + (e.lastModified() == null ? "" : e.lastModified().toString())
+                + '\t' + e.finished() + '\n';
     }
 
     /** An entry from one line, or null when the line is not one. */
@@ -272,7 +288,8 @@ final class DirectoryState {
             return null;
         }
         String name = unescape(f[0]);
-        if (name == null || !plainName(name) || !f[1].matches("[0-9a-f]{64}") || !f[2].matches("[0-9]{1,18}")) {
+        if (name == null || !plainName(name) || !f[1].matches("[0-9a-f]{64}")
+                || !f[2].matches("[0-9]{1,18}")) {
             return null;
         }
         String etag = unescape(f[3]);
@@ -325,6 +342,7 @@ final class DirectoryState {
 
     private static String decode(byte[] bytes) throws CharacterCodingException {
         return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(ByteBuffer.wrap(bytes)).toString();
+                .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                .decode(ByteBuffer.wrap(bytes)).toString();
     }
 }

@@ -31,32 +31,16 @@ enum ExitCode {
 
     /** The exit code for a failure of this kind. */
     static ExitCode of(DownloadException.Reason reason) {
-        switch (reason) {
-            case HTTP_STATUS:
-            case HTTP_TRANSIENT:
-                return HTTP;
-            case CONNECT:
-            case PROXY:
-            case NETWORK:
-            case TIMEOUT:
-            case STALLED:
-            case DEADLINE:
-            case PROTOCOL:
-            case CANNOT_RESUME:
-                return NETWORK;
-            case INTEGRITY:
-            case TOO_LARGE:
-                return INTEGRITY;
-            case LOCAL_IO:
-            case DESTINATION_BUSY:
-            case CALLBACK_FAILED:   // the CLI's only callback writes to stdout
-                return LOCAL_IO;
-            case TLS:
-            case POLICY:
-                return SECURITY;
-            default:
-                return OTHER;
-        }
+        return switch (reason) {
+            case HTTP_STATUS, HTTP_TRANSIENT -> HTTP;
+            case CONNECT, PROXY, NETWORK, TIMEOUT, STALLED, DEADLINE, PROTOCOL, CANNOT_RESUME ->
+                    NETWORK;
+            case INTEGRITY, TOO_LARGE -> INTEGRITY;
+            // CALLBACK_FAILED: the CLI's only callback writes to stdout
+            case LOCAL_IO, DESTINATION_BUSY, CALLBACK_FAILED -> LOCAL_IO;
+            case TLS, POLICY -> SECURITY;
+            default -> OTHER;
+        };
     }
 
     /** The lines of the exit-code table in {@code --help}. */

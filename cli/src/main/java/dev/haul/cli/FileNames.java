@@ -33,7 +33,9 @@ final class FileNames {
     private FileNames() {
     }
 
-    /** The file name for the body of {@code uri}: its last path segment, sanitised, or index.html. */
+    /**
+     * The file name for the body of {@code uri}: its last path segment, sanitised, or index.html.
+     */
     static String fromUrl(URI uri) {
         String rawPath = uri.getRawPath();
         if (rawPath == null) {
@@ -60,7 +62,7 @@ final class FileNames {
             }
         });
         List<String> parts = new ArrayList<>();
-        for (String part : clean.toString().split("[/\\\\]")) {
+        for (String part : clean.toString().split("[/\\\\]", -1)) {
             String p = part.strip();
             if (!p.isEmpty() && !p.equals(".") && !p.equals("..")) {
                 parts.add(p);
@@ -68,11 +70,13 @@ final class FileNames {
         }
         String name = String.join("_", parts);
         int start = 0;
-        while (start < name.length() && (name.charAt(start) == '.' || Character.isWhitespace(name.charAt(start)))) {
+        while (start < name.length()
+                && (name.charAt(start) == '.' || Character.isWhitespace(name.charAt(start)))) {
             start++;
         }
         int end = name.length();
-        while (end > start && (name.charAt(end - 1) == '.' || Character.isWhitespace(name.charAt(end - 1)))) {
+        while (end > start
+                && (name.charAt(end - 1) == '.' || Character.isWhitespace(name.charAt(end - 1)))) {
             end--;
         }
         return truncate(name.substring(start, end));

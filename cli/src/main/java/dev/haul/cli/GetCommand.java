@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
             "from elsewhere alone; -N instead asks the server whether each file changed.",
             "",
             "Proxies come from http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and",
-            "no_proxy/NO_PROXY as curl reads them (HTTP_PROXY is never read), or from -x/--noproxy.",
+            "no_proxy/NO_PROXY, read as curl reads them (never HTTP_PROXY), or from -x/--noproxy.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -60,8 +60,8 @@ import picocli.CommandLine.Spec;
             "  haul get https://example.com/a.zip https://example.com/b.zip -d downloads",
             "  haul get -i urls.txt -d mirror -j 8",
             "  haul get https://example.com/data.json -o - | jq .",
-            "  haul get -i urls.txt -d mirror --limit-rate 2M      (rerun: finished files are skipped)",
-            "  haul get -i urls.txt -d mirror -N                   (fetch only what changed)",
+            "  haul get -i urls.txt -d mirror --limit-rate 2M   (a rerun skips finished files)",
+            "  haul get -i urls.txt -d mirror -N                (fetch only what changed)",
             "  haul get URL -o f -x http://user:pw@proxy:3128 --noproxy localhost,10.0.0.0/8"})
 final class GetCommand implements Callable<Integer> {
 
@@ -75,27 +75,32 @@ final class GetCommand implements Callable<Integer> {
     List<String> urls = new ArrayList<>();
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "Write the one URL to FILE, replacing it on success; '-' writes to stdout.")
+            description =
+                    "Write the one URL to FILE, replacing it on success; '-' writes to stdout.")
     String output;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
-            description = "Save into DIR (created if missing), under names taken from the URLs; an existing "
-                    + "file is never overwritten: NAME.1, NAME.2, ... are used instead. Default: the current directory.")
+            description = "Save into DIR (created if missing), under names taken from the URLs; an "
+                    + "existing file is never overwritten: NAME.1, NAME.2, ... are used instead. "
+                    + "Default: the current directory.")
     Path dir;
 
     @Option(names = {"-J", "--content-disposition"},
             description = "Name each file as the server suggests in Content-Disposition (RFC 6266, "
-                    + "filename* before filename), else after the last URL segment once redirects are "
-                    + "followed. The name is made safe and stays inside DIR; a file of that name is "
-                    + "replaced, atomically and only by a complete body. Not with -o or -c.")
+                    + "filename* before filename), else after the last URL segment once redirects "
+                    + "are followed. The name is made safe and stays inside DIR; a file of that "
+                    + "name is replaced, atomically and only by a complete body. Not with -o or "
+                    + "-c.")
     boolean contentDisposition;
 
     @Option(names = {"-i", "--input"}, paramLabel = "LIST",
-            description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines starting with # are skipped.")
+            description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines "
+                    + "starting with # are skipped.")
     String input;
 
     @Option(names = {"-j", "--parallel"}, paramLabel = "N", defaultValue = "4",
-            description = "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
     int parallel;
 
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'",
@@ -111,7 +116,8 @@ final class GetCommand implements Callable<Integer> {
     Integer retries;
 
     @Option(names = "--stall-timeout", paramLabel = "SECONDS",
-            description = "Abandon an attempt after this long without a byte, then retry (default: 10).")
+            description =
+                    "Abandon an attempt after this long without a byte, then retry (default: 10).")
     Double stallTimeout;
 
     @Option(names = "--connect-timeout", paramLabel = "SECONDS",
@@ -119,15 +125,18 @@ final class GetCommand implements Callable<Integer> {
     Double connectTimeout;
 
     @Option(names = {"-c", "--continue"},
-            description = "Continue a partial file left at the output path by another tool, as wget -c. "
+            description =
+                    "Continue a partial file left at the output path by another tool, as wget -c. "
                     + "(Haul's own .part files resume without it.)")
     boolean continueExisting;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress and no notes; errors are still printed.")
+    @Option(names = {"-q", "--quiet"},
+            description = "No progress and no notes; errors are still printed.")
     boolean quiet;
 
     @Option(names = "--insecure",
-            description = "Do not verify TLS certificates and host names (dangerous; prints a warning).")
+            description =
+                    "Do not verify TLS certificates and host names (dangerous; prints a warning).")
     boolean insecure;
 
     @Option(names = "--no-fsync",
@@ -136,51 +145,58 @@ final class GetCommand implements Callable<Integer> {
     boolean noFsync;
 
     @Option(names = "--skip-existing",
-            description = "Leave a file that is already at the destination alone and count it as done, "
-                    + "without a request (curl 8.10's name). For -d: the file named from the URL.")
+            description = "Leave a file that is already at the destination alone and count it as "
+                    + "done, without a request (curl 8.10's name). For -d: the file named from the "
+                    + "URL.")
     boolean skipExisting;
 
     @Option(names = {"-N", "--timestamping"},
-            description = "Download only if the server's copy changed: ask with If-None-Match/If-Modified-Since "
-                    + "from the ETag and Last-Modified haul recorded (or the file's time), keep the file on "
-                    + "304, else replace it atomically. For -d, an existing NAME from another tool is the "
-                    + "copy to update, as wget -N.")
+            description = "Download only if the server's copy changed: ask with If-None-Match/"
+                    + "If-Modified-Since from the ETag and Last-Modified haul recorded (or the "
+                    + "file's time), keep the file on 304, else replace it atomically. For -d, an "
+                    + "existing NAME from another tool is the copy to update, as wget -N.")
     boolean timestamping;
 
     @Option(names = "--no-remote-time",
-            description = "Do not set a finished file's time from the server's Last-Modified (set by default, "
-                    + "as wget does and curl -R).")
+            description = "Do not set a finished file's time from the server's Last-Modified "
+                    + "(set by default, as wget does and curl -R).")
     boolean noRemoteTime;
 
     @Option(names = "--limit-rate", paramLabel = "RATE",
-            description = "At most RATE bytes per second for all downloads of the run together (curl limits "
-                    + "each transfer); suffixes K, M, G are 1024-based as in curl: 500K, 2M, 1.5G. 0: no limit.")
+            description = "At most RATE bytes per second for all downloads of the run together "
+                    + "(curl limits each transfer); suffixes K, M, G are 1024-based as in curl: "
+                    + "500K, 2M, 1.5G. 0: no limit.")
     String limitRate;
 
     @Option(names = {"-x", "--proxy"}, paramLabel = "URL",
-            description = "Use this proxy: http://[USER:PASS@]HOST[:PORT] (https goes through CONNECT), "
-                    + "socks5://... (names resolved here) or socks5h://... (by the proxy). Credentials go to "
-                    + "the proxy only. Default port 1080. '' for none. Overrides http_proxy, https_proxy, "
-                    + "HTTPS_PROXY, all_proxy, ALL_PROXY, which are read as curl reads them.")
+            description = "Use this proxy: http://[USER:PASS@]HOST[:PORT] (https goes through "
+                    + "CONNECT), socks5://... (names resolved here) or socks5h://... (by the "
+                    + "proxy). Credentials go to the proxy only. Default port 1080. '' for none. "
+                    + "Overrides http_proxy, https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, which "
+                    + "are read as curl reads them.")
     String proxy;
 
     @Option(names = "--noproxy", paramLabel = "LIST",
-            description = "Hosts to reach directly, as curl: comma-separated names (with their subdomains), "
-                    + "IP addresses, CIDR ranges, or * for all. Overrides no_proxy/NO_PROXY; '' ignores them.")
+            description = "Hosts to reach directly, as curl: comma-separated names (with their "
+                    + "subdomains), IP addresses, CIDR ranges, or * for all. Overrides "
+                    + "no_proxy/NO_PROXY; '' ignores them.")
     String noProxy;
 
     @Option(names = "--http2",
-            description = "Use HTTP/2 where the server offers it (https, through ALPN), with the JDK's "
-                    + "HTTP client. It cannot go through a SOCKS proxy: such downloads fail, never going direct.")
+            description = "Use HTTP/2 where the server offers it (https, through ALPN), with the "
+                    + "JDK's HTTP client. It cannot go through a SOCKS proxy: such downloads fail, "
+                    + "never going direct.")
     boolean http2;
 
     @Option(names = {"-u", "--user"}, paramLabel = "USER[:PASSWORD]",
-            description = "Send these Basic credentials to the URLs' hosts (never to another host after a "
-                    + "redirect). Without :PASSWORD, haul asks on the terminal, or refuses without one.")
+            description = "Send these Basic credentials to the URLs' hosts (never to another host "
+                    + "after a redirect). Without :PASSWORD, haul asks on the terminal, or refuses "
+                    + "without one.")
     String user;
 
     @Option(names = {"-n", "--netrc"},
-            description = "Take credentials for each host from ~/.netrc (as curl --netrc; -u wins).")
+            description =
+                    "Take credentials for each host from ~/.netrc (as curl --netrc; -u wins).")
     boolean netrc;
 
     @Option(names = "--netrc-file", paramLabel = "FILE",
@@ -188,17 +204,20 @@ final class GetCommand implements Callable<Integer> {
     Path netrcFile;
 
     @Option(names = {"-b", "--cookie"}, paramLabel = "FILE",
-            description = "Send the cookies of this Netscape cookie file (curl -b, wget --load-cookies) "
-                    + "where they belong: their own site only, Secure ones over https only, never expired.")
+            description = "Send the cookies of this Netscape cookie file (curl -b, wget "
+                    + "--load-cookies) where they belong: their own site only, Secure ones over "
+                    + "https only, never expired.")
     Path cookieFile;
 
     @Option(names = "--cookie-jar", paramLabel = "FILE",
-            description = "Write every cookie to FILE when the run ends, failed or not (owner-only, "
-                    + "atomically). With -b FILE naming the same file, the jar is kept across runs.")
+            description = "Write every cookie to FILE when the run ends, failed or not "
+                    + "(owner-only, atomically). With -b FILE naming the same file, the jar is "
+                    + "kept across runs.")
     Path cookieJar;
 
     @Option(names = "--cacert", paramLabel = "FILE",
-            description = "Trust the certificate authorities in this PEM file instead of the JDK's.")
+            description =
+                    "Trust the certificate authorities in this PEM file instead of the JDK's.")
     Path cacert;
 
     @Override
@@ -208,7 +227,8 @@ final class GetCommand implements Callable<Integer> {
             try {
                 inputs.addAll(readList(input));
             } catch (IOException e) {
-                main.stderr.println("haul: error: cannot read " + input + ": " + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
+                main.stderr.println("haul: error: cannot read " + input + ": "
+                        + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
                 return ExitCode.LOCAL_IO.code;
             }
         }
@@ -222,7 +242,8 @@ final class GetCommand implements Callable<Integer> {
 
         ProgressRenderer out = new ProgressRenderer(
                 quiet ? ProgressRenderer.Mode.QUIET
-                        : main.terminal.tty() ? ProgressRenderer.Mode.BARS : ProgressRenderer.Mode.LINES,
+                        : main.terminal.tty() ? ProgressRenderer.Mode.BARS
+                        : ProgressRenderer.Mode.LINES,
                 main.stderr, main.terminal.columns(), null);
         CookieFiles cookies;
         SSLContext trust;
@@ -234,8 +255,8 @@ final class GetCommand implements Callable<Integer> {
             return ExitCode.USAGE.code;
         }
         if (insecure) {
-            out.error("haul: warning: --insecure: TLS certificates and host names are not verified; "
-                    + "anyone on the network path can read or change these downloads");
+            out.error("haul: warning: --insecure: TLS certificates and host names are not verified;"
+                    + " anyone on the network path can read or change these downloads");
         }
         Path directory = null;
         DirectoryState state = null;
@@ -244,13 +265,15 @@ final class GetCommand implements Callable<Integer> {
             try {
                 Files.createDirectories(directory);
             } catch (IOException e) {
-                out.error("haul: error: cannot create directory " + directory + ": " + e.getMessage());
+                out.error("haul: error: cannot create directory " + directory + ": "
+                        + e.getMessage());
                 return ExitCode.LOCAL_IO.code;
             }
             state = DirectoryState.load(directory);
             if (state.ignoredBecause() != null) {
-                out.error("haul: warning: ignoring " + state.file() + ", which is " + state.ignoredBecause()
-                        + ": files already in " + directory + " count as someone else's");
+                out.error("haul: warning: ignoring " + state.file() + ", which is "
+                        + state.ignoredBecause() + ": files already in " + directory
+                        + " count as someone else's");
             }
         }
 
@@ -295,7 +318,8 @@ final class GetCommand implements Callable<Integer> {
             mb.cookieJar(cookies.jar());
         }
         // The --insecure warning above already said what the library logs when the session starts.
-        LibraryWarnings warnings = new LibraryWarnings(out, insecure ? Set.of("dev.haul.tls") : Set.of());
+        LibraryWarnings warnings =
+                new LibraryWarnings(out, insecure ? Set.of("dev.haul.tls") : Set.of());
         DownloadManager manager;
         try {
             manager = mb.build();
@@ -307,14 +331,16 @@ final class GetCommand implements Callable<Integer> {
         ExitCode code = ExitCode.OTHER;
         try (manager) {
             if (manager.maxBytesPerSecond() > 0) {
-                out.info("haul: note: --limit-rate: at most " + Units.rate(manager.maxBytesPerSecond())
+                out.info("haul: note: --limit-rate: at most "
+                        + Units.rate((double) manager.maxBytesPerSecond())
                         + " for all downloads of this run together");
             }
             main.managerStarted(manager);
             code = main.runInterruptibly(batch, manager);
         } finally {
             warnings.close();
-            code = saveAfterRun(cookies, state, code, out);   // after close(): every Set-Cookie is in
+            // after close(): every Set-Cookie is in
+            code = saveAfterRun(cookies, state, code, out);
         }
         return code.code;
     }
@@ -323,12 +349,14 @@ final class GetCommand implements Callable<Integer> {
      * Writes what must outlive the run, also after failures and Ctrl-C: the cookie jar and the
      * directory's state. A cookie jar that cannot be written fails an otherwise good run (exit 6).
      */
-    private ExitCode saveAfterRun(CookieFiles cookies, DirectoryState state, ExitCode code, ProgressRenderer out) {
+    private ExitCode saveAfterRun(CookieFiles cookies, DirectoryState state, ExitCode code,
+            ProgressRenderer out) {
         if (state != null) {
             try {
                 state.compact();
             } catch (IOException | RuntimeException e) {
-                out.error("haul: warning: cannot tidy " + state.file() + ": " + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
+                out.error("haul: warning: cannot tidy " + state.file() + ": "
+                        + ProgressRenderer.oneLine(String.valueOf(e.getMessage())));
             }
         }
         if (cookies != null && cookies.writeTo() != null) {
@@ -355,9 +383,13 @@ final class GetCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code -u}: the Authorization header, unless {@code -H} sets one (a custom header wins, as in curl). */
+    /**
+     * {@code -u}: the Authorization header, unless {@code -H} sets one (a custom header wins, as in
+     * curl).
+     */
     private String authorization(Map<String, String> headerMap) {
-        if (user == null || headerMap.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+        if (user == null
+                || headerMap.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("Authorization"))) {
             return null;
         }
         int colon = user.indexOf(':');
@@ -366,7 +398,8 @@ final class GetCommand implements Callable<Integer> {
         if (colon >= 0) {
             password = user.substring(colon + 1);
         } else if (main.passwordPrompt != null) {
-            char[] typed = main.passwordPrompt.read("Enter host password for user '" + ProgressRenderer.oneLine(name) + "':");
+            char[] typed = main.passwordPrompt.read(
+                    "Enter host password for user '" + ProgressRenderer.oneLine(name) + "':");
             if (typed == null) {
                 throw usage("-u " + name + ": no password was typed");
             }
@@ -382,10 +415,14 @@ final class GetCommand implements Callable<Integer> {
         if ((name + password).chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw usage("-u: control characters cannot be sent in credentials");
         }
-        return "Basic " + Base64.getEncoder().encodeToString((name + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder()
+                .encodeToString((name + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The netrc file to read, or null: {@code --netrc-file}, else {@code ~/.netrc} for {@code --netrc}. */
+    /**
+     * The netrc file to read, or null: {@code --netrc-file}, else {@code ~/.netrc} for
+     * {@code --netrc}.
+     */
     private Path netrcPath() {
         if (netrcFile != null) {
             return netrcFile;
@@ -423,19 +460,21 @@ final class GetCommand implements Callable<Integer> {
             throw usage("-J and -c cannot be combined: the name is not known before the response");
         }
         if (contentDisposition && skipExisting) {
-            throw usage("-J and --skip-existing cannot be combined: the name is not known before the response");
+            throw usage("-J and --skip-existing cannot be combined: the name is not known before"
+                    + " the response");
         }
         if ("-".equals(output) && (continueExisting || skipExisting || timestamping)) {
             throw usage((continueExisting ? "-c" : skipExisting ? "--skip-existing" : "-N")
                     + " needs a file: it cannot apply to stdout");
         }
         if (timestamping && (continueExisting || skipExisting)) {
-            throw usage("-N cannot be combined with " + (continueExisting ? "-c" : "--skip-existing")
+            throw usage("-N cannot be combined with "
+                    + (continueExisting ? "-c" : "--skip-existing")
                     + ": -N asks the server whether the file changed");
         }
         if (skipExisting && continueExisting) {
-            throw usage("--skip-existing and -c cannot be combined: one leaves an existing file alone, "
-                    + "the other continues it");
+            throw usage("--skip-existing and -c cannot be combined: one leaves an existing file"
+                    + " alone, the other continues it");
         }
         if (parallel < 1) {
             throw usage("-j must be at least 1, got " + parallel);
@@ -454,13 +493,15 @@ final class GetCommand implements Callable<Integer> {
         }
         if (proxy != null && !proxy.isEmpty()) {
             try {
-                DownloadManager.builder().proxy(proxy);   // checks it now, naming the bad value without credentials
+                // checks it now, naming the bad value without credentials
+                DownloadManager.builder().proxy(proxy);
             } catch (IllegalArgumentException e) {
                 throw usage("--proxy: " + e.getMessage());
             }
             if (http2 && proxy.strip().toLowerCase(java.util.Locale.ROOT).startsWith("socks")) {
-                throw usage("--http2 cannot go through a SOCKS proxy: it uses the JDK's HTTP client, which has no "
-                        + "SOCKS support. Drop --http2, or use an http:// proxy");
+                throw usage("--http2 cannot go through a SOCKS proxy: it uses the JDK's HTTP"
+                        + " client, which has no SOCKS support. Drop --http2, or use an http://"
+                        + " proxy");
             }
         }
     }
@@ -478,8 +519,8 @@ final class GetCommand implements Callable<Integer> {
         return map;
     }
 
-    private Job job(String url, Map<String, String> headerMap, Path directory, DirectoryState state, Set<Path> taken,
-                    ProgressRenderer out) {
+    private Job job(String url, Map<String, String> headerMap, Path directory,
+            DirectoryState state, Set<Path> taken, ProgressRenderer out) {
         URI uri;
         DownloadRequest.Builder request;
         try {
@@ -487,9 +528,11 @@ final class GetCommand implements Callable<Integer> {
             request = DownloadRequest.builder(uri);
             headerMap.forEach(request::header);
         } catch (URISyntaxException e) {
-            return Job.failed(url, null, new Job.Failure(ExitCode.USAGE, Urls.redact(url), "not a valid URL"));
+            return Job.failed(url, null,
+                    new Job.Failure(ExitCode.USAGE, Urls.redact(url), "not a valid URL"));
         } catch (IllegalArgumentException e) {
-            return Job.failed(url, null, new Job.Failure(ExitCode.USAGE, Urls.redact(url), e.getMessage()));
+            return Job.failed(url, null,
+                    new Job.Failure(ExitCode.USAGE, Urls.redact(url), e.getMessage()));
         }
         if (sha256 != null) {
             request.expectedSha256(sha256.strip());
@@ -511,7 +554,8 @@ final class GetCommand implements Callable<Integer> {
             Path file = Path.of(output);
             String label = String.valueOf(file.getFileName());
             if (skipExisting && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-                return Job.skipped(url, uri, label, file, output, "already there: " + output + " (--skip-existing)");
+                return Job.skipped(url, uri, label, file, output,
+                        "already there: " + output + " (--skip-existing)");
             }
             if (timestamping && Files.isRegularFile(file)) {
                 sinceFileTime(request, file);
@@ -522,13 +566,15 @@ final class GetCommand implements Callable<Integer> {
         String hash = DirectoryState.urlHash(uri);
         DirectoryState.Entry mine = state.finished(hash, taken);
         if (mine != null) {
-            // A file this directory's earlier run finished from this same URL, still as it was left.
+            // A file this directory's earlier run finished from this same URL, still as it was
+            // left.
             Path file = FileNames.inside(directory, mine.name());
             taken.add(file);
             String shown = String.valueOf(directory.resolve(mine.name()));
             if (!timestamping) {
                 return Job.skipped(url, uri, mine.name(), file, shown, "already there: " + shown
-                        + " (finished by an earlier run from this URL; -N checks for a newer copy)");
+                        + " (finished by an earlier run from this URL; -N checks for a newer"
+                        + " copy)");
             }
             if (!mine.etag().isEmpty()) {
                 request.ifNoneMatch(mine.etag());
@@ -538,7 +584,8 @@ final class GetCommand implements Callable<Integer> {
             } else if (mine.etag().isEmpty()) {
                 sinceFileTime(request, file);
             }
-            return Job.of(url, uri, mine.name(), file, shown, request, Destination.file(file)).recordIn(state, hash);
+            return Job.of(url, uri, mine.name(), file, shown, request, Destination.file(file))
+                    .recordIn(state, hash);
         }
         if (contentDisposition) {
             return Job.named(url, uri, name, directory, request).recordIn(state, hash);
@@ -548,15 +595,18 @@ final class GetCommand implements Callable<Integer> {
         if (skipExisting && free && Files.exists(plain, LinkOption.NOFOLLOW_LINKS)) {
             taken.add(plain);
             String shown = String.valueOf(directory.resolve(name));
-            return Job.skipped(url, uri, name, plain, shown, "already there: " + shown + " (--skip-existing)");
+            return Job.skipped(url, uri, name, plain, shown,
+                    "already there: " + shown + " (--skip-existing)");
         }
         Path file;
         if (timestamping && free && Files.isRegularFile(plain, LinkOption.NOFOLLOW_LINKS)
                 && !state.recordedForAnother(name, hash)) {
-            file = plain;                                     // -N: the existing NAME is the copy to update, as wget -N
+            // -N: the existing NAME is the copy to update, as wget -N
+            file = plain;
             sinceFileTime(request, file);
         } else if (continueExisting && free) {
-            file = plain;                                     // -c: the existing file is the one to continue
+            // -c: the existing file is the one to continue
+            file = plain;
         } else {
             file = FileNames.freePath(directory, name, taken);
             if (file == null) {
@@ -568,14 +618,17 @@ final class GetCommand implements Callable<Integer> {
         taken.add(file);
         String shown = String.valueOf(directory.resolve(file.getFileName()));
         if (!file.getFileName().toString().equals(name)) {
-            out.error("haul: note: " + directory.resolve(name) + " is taken; saving " + Urls.redact(uri)
-                    + " as " + shown);
+            out.error("haul: note: " + directory.resolve(name) + " is taken; saving "
+                    + Urls.redact(uri) + " as " + shown);
         }
-        return Job.of(url, uri, file.getFileName().toString(), file, shown, request, Destination.file(file))
-                .recordIn(state, hash);
+        return Job.of(url, uri, file.getFileName().toString(), file, shown, request,
+                Destination.file(file)).recordIn(state, hash);
     }
 
-    /** -N without recorded validators: If-Modified-Since the file's own time, as wget -N and curl -z. */
+    /**
+     * -N without recorded validators: If-Modified-Since the file's own time, as wget -N and
+     * curl -z.
+     */
     private static void sinceFileTime(DownloadRequest.Builder request, Path file) {
         try {
             request.ifModifiedSince(Files.getLastModifiedTime(file).toInstant());

@@ -48,8 +48,8 @@ final class Job {
     final CompletableFuture<Void> finished = new CompletableFuture<>();
 
     private Job(String input, URI uri, String label, Path target, String shown,
-                DownloadRequest.Builder request, Destination<?> destination, Failure early, Path namedIn,
-                String skipped) {
+                DownloadRequest.Builder request, Destination<?> destination, Failure early,
+                Path namedIn, String skipped) {
         this.input = input;
         this.uri = uri;
         this.label = label;
@@ -62,14 +62,16 @@ final class Job {
         this.skipped = skipped;
     }
 
-    static Job of(String input, URI uri, String label, Path target, String shown, DownloadRequest.Builder request,
-                  Destination<?> destination) {
+    static Job of(String input, URI uri, String label, Path target, String shown,
+                  DownloadRequest.Builder request, Destination<?> destination) {
         return new Job(input, uri, label, target, shown, request, destination, null, null, null);
     }
 
     /** A job whose file the server names (-J), in {@code dir}. */
-    static Job named(String input, URI uri, String label, Path dir, DownloadRequest.Builder request) {
-        return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir), null, dir, null);
+    static Job named(String input, URI uri, String label, Path dir,
+            DownloadRequest.Builder request) {
+        return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir),
+                null, dir, null);
     }
 
     static Job failed(String input, URI uri, Failure early) {
@@ -77,7 +79,8 @@ final class Job {
     }
 
     /** A job whose file is already there: no request; {@code note} says why. */
-    static Job skipped(String input, URI uri, String label, Path target, String shown, String note) {
+    static Job skipped(String input, URI uri, String label, Path target, String shown,
+            String note) {
         return new Job(input, uri, label, target, shown, null, null, null, null, note);
     }
 

@@ -27,7 +27,8 @@ final class LibraryWarnings implements AutoCloseable {
                 if (!isLoggable(record) || muted.contains(record.getLoggerName())) {
                     return;
                 }
-                String message = getFormatter() == null ? record.getMessage() : getFormatter().formatMessage(record);
+                String message = getFormatter() == null ? record.getMessage()
+                        : getFormatter().formatMessage(record);
                 if (message != null) {
                     out.error("haul: warning: " + ProgressRenderer.oneLine(message));
                 }

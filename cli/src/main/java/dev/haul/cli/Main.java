@@ -79,8 +79,8 @@ public final class Main implements Callable<Integer> {
         this(stdin, stdout, stderr, terminal, Map.of(), null);
     }
 
-    Main(InputStream stdin, OutputStream stdout, PrintStream stderr, Terminal terminal, Map<String, String> env,
-         PasswordPrompt passwordPrompt) {
+    Main(InputStream stdin, OutputStream stdout, PrintStream stderr, Terminal terminal,
+         Map<String, String> env, PasswordPrompt passwordPrompt) {
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
@@ -93,9 +93,12 @@ public final class Main implements Callable<Integer> {
         applyJvmDefaults(System.getProperties());
         // Unbuffered-by-default System.out is a PrintStream that hides write errors; the data of
         // `-o -` needs a stream that reports them (a closed pipe must fail the download).
-        OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
-        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-        java.io.Console console = System.console();
+        OutputStream out =
+                new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
+        // Only a terminal is asked for a missing -u password, never a redirected stdin.
+        java.io.Console console = Terminal.interactiveConsole();
         Main main = new Main(System.in, out, err, Terminal.detect(), System.getenv(),
                 console == null ? null : prompt -> console.readPassword("%s", prompt));
         Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "haul-interrupt"));
@@ -143,7 +146,8 @@ public final class Main implements Callable<Integer> {
      * Runs one command line in this process's environment and returns its exit code; never calls
      * {@code System.exit}.
      */
-    public static int fromArgs(String[] args, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+    public static int fromArgs(String[] args, InputStream stdin, OutputStream stdout,
+            PrintStream stderr) {
         return fromArgs(args, System.getenv(), stdin, stdout, stderr);
     }
 
@@ -152,8 +156,8 @@ public final class Main implements Callable<Integer> {
      * {@code --netrc}) and returns its exit code; never calls {@code System.exit}. There is no
      * terminal: a password that {@code -u} leaves out is a usage error.
      */
-    public static int fromArgs(String[] args, Map<String, String> env, InputStream stdin, OutputStream stdout,
-                               PrintStream stderr) {
+    public static int fromArgs(String[] args, Map<String, String> env, InputStream stdin,
+            OutputStream stdout, PrintStream stderr) {
         return new Main(stdin, stdout, stderr, Terminal.NONE, env, null).run(args);
     }
 
@@ -166,15 +170,18 @@ public final class Main implements Callable<Integer> {
             codes.put(String.format("%3d", c.code), c.meaning);
         }
         for (CommandLine c : new CommandLine[] {cl, cl.getSubcommands().get("get")}) {
-            c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+            c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+                    .exitCodeList(codes);
         }
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
-            stderr.println("haul: " + ProgressRenderer.oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");
+            stderr.println("haul: " + ProgressRenderer.oneLine(ex.getMessage()) + " (see '" + cmd
+                    + " --help')");
             return ExitCode.USAGE.code;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            stderr.println("haul: unexpected error: " + ProgressRenderer.oneLine(String.valueOf(ex)));
+            stderr.println("haul: unexpected error: "
+                    + ProgressRenderer.oneLine(String.valueOf(ex)));
             if (env.get("HAUL_DEBUG") != null) {
                 ex.printStackTrace(stderr);
             }
@@ -256,11 +263,15 @@ public final class Main implements Callable<Integer> {
             boolean sharing = info.contains("sharing");
             String launcherJava = System.getProperty("haul.launcher.java");
             String classData = System.getProperty("haul.launcher.classdata");
-            String javaLine = "Java " + System.getProperty("java.runtime.version", System.getProperty("java.version"))
-                    + ", " + System.getProperty("java.vendor") + " (" + System.getProperty("java.vm.name")
-                    + (info.isEmpty() ? "" : ", " + info) + ")"
-                    + (launcherJava == null ? "" : ", chosen by " + launcherJava) + ", " + System.getProperty("java.home");
-            return new String[] {"haul " + version(), javaLine, "Class data: " + classData(classData, sharing)};
+            String runtime = System.getProperty("java.runtime.version",
+                    System.getProperty("java.version"));
+            String vm = System.getProperty("java.vm.name") + (info.isEmpty() ? "" : ", " + info);
+            String javaLine = "Java " + runtime + ", " + System.getProperty("java.vendor")
+                    + " (" + vm + ")"
+                    + (launcherJava == null ? "" : ", chosen by " + launcherJava)
+                    + ", " + System.getProperty("java.home");
+            return new String[] {"haul " + version(), javaLine,
+                "Class data: " + classData(classData, sharing)};
         }
 
         /** What the launcher asked for (kind:path, or none) and whether the VM shares classes. */
@@ -270,14 +281,17 @@ public final class Main implements Callable<Integer> {
                 return mapped + " (not started by the haul launcher)";
             }
             if (launcher.equals("none")) {
-                return "none of Haul's own; " + mapped + (sharing ? " (the JDK's default archive)" : "");
+                return "none of Haul's own; " + mapped + (sharing ? " (the JDK's default archive)"
+                        : "");
             }
             int colon = launcher.indexOf(':');
             String kind = colon < 0 ? launcher : launcher.substring(0, colon);
             String file = colon < 0 ? "" : launcher.substring(colon + 1);
             String name = file.substring(file.lastIndexOf('/') + 1);
-            String what = kind.equals("aot") ? "AOT cache " : kind.equals("cds") ? "CDS archive " : kind + " ";
-            return what + name + (sharing ? " (mapped)" : " (asked for, not mapped: class sharing off)");
+            String what = kind.equals("aot") ? "AOT cache " : kind.equals("cds") ? "CDS archive "
+                    : kind + " ";
+            return what + name + (sharing ? " (mapped)"
+                    : " (asked for, not mapped: class sharing off)");
         }
 
         static String version() {

@@ -58,7 +58,8 @@ final class ProgressRenderer implements AutoCloseable {
         this.mode = mode;
         this.err = err;
         this.columns = Math.max(40, columns);
-        this.interval = interval != null ? interval : (mode == Mode.BARS ? BAR_INTERVAL : LINE_INTERVAL);
+        this.interval =
+                interval != null ? interval : (mode == Mode.BARS ? BAR_INTERVAL : LINE_INTERVAL);
     }
 
     Mode mode() {
@@ -222,7 +223,8 @@ final class ProgressRenderer implements AutoCloseable {
             }
             s.append("] ");
         }
-        s.append(p.totalKnown() ? String.format(Locale.ROOT, "%3d%%", (int) (p.fraction() * 100)) : "  ?%");
+        s.append(p.totalKnown() ? String.format(Locale.ROOT, "%3d%%", (int) (p.fraction() * 100))
+                : "  ?%");
         return s + right;
     }
 
@@ -253,7 +255,8 @@ final class ProgressRenderer implements AutoCloseable {
             if (d != null) {
                 Progress p = d.progress();
                 lines.add(job.label + ": " + amounts(p)
-                        + (p.totalKnown() ? String.format(Locale.ROOT, " (%d%%)", (int) (p.fraction() * 100)) : "")
+                        + (p.totalKnown()
+                        ? String.format(Locale.ROOT, " (%d%%)", (int) (p.fraction() * 100)) : "")
                         + ", " + speedAndEta(p));
             }
         }

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  */
 final class RateLimit {
 
-    private static final Pattern RATE = Pattern.compile("([0-9]{1,19})(?:\\.([0-9]{1,9}))?([kKmMgGtTpP])?");
+    private static final Pattern RATE =
+            Pattern.compile("([0-9]{1,19})(?:\\.([0-9]{1,9}))?([kKmMgGtTpP])?");
     private static final String SUFFIXES = "kmgtp";
 
     private RateLimit() {
@@ -31,19 +32,25 @@ final class RateLimit {
     static long parse(String text) {
         Matcher m = RATE.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("--limit-rate wants bytes per second with an optional K, M, G, T or P "
-                    + "suffix (1024-based, as curl), such as 500K or 2M; got '" + ProgressRenderer.oneLine(text) + "'");
+            throw new IllegalArgumentException("--limit-rate wants bytes per second with an"
+                    + " optional K, M, G, T or P suffix (1024-based, as curl), such as 500K or 2M;"
+                    + " got '" + ProgressRenderer.oneLine(text) + "'");
         }
-        BigDecimal number = new BigDecimal(m.group(2) == null ? m.group(1) : m.group(1) + "." + m.group(2));
-        int power = m.group(3) == null ? 0 : SUFFIXES.indexOf(Character.toLowerCase(m.group(3).charAt(0))) + 1;
-        BigDecimal bytes = number.multiply(BigDecimal.valueOf(1024).pow(power)).setScale(0, RoundingMode.FLOOR);
+        BigDecimal number = new BigDecimal(m.group(2) == null
+                ? m.group(1)
+                : m.group(1) + "." + m.group(2));
+        int power = m.group(3) == null
+                ? 0
+                : SUFFIXES.indexOf(Character.toLowerCase(m.group(3).charAt(0))) + 1;
+        BigDecimal bytes = number.multiply(BigDecimal.valueOf(1024).pow(power))
+                .setScale(0, RoundingMode.FLOOR);
         if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("--limit-rate " + text + " is too large");
         }
         long value = bytes.longValueExact();
         if (value == 0 && number.signum() != 0) {
-            throw new IllegalArgumentException("--limit-rate " + text + " is less than 1 byte per second; "
-                    + "use 0 for no limit");
+            throw new IllegalArgumentException("--limit-rate " + text
+                    + " is less than 1 byte per second; use 0 for no limit");
         }
         return value;
     }

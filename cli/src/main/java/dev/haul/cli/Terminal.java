@@ -1,5 +1,7 @@
 package dev.haul.cli;
 
+import java.io.Console;
+
 /**
  * What the CLI knows about where stderr goes. The launcher tells it ({@code -Dhaul.tty} from
  * {@code [ -t 2 ]}, {@code -Dhaul.columns} from {@code tput cols}), because on JDK 17
@@ -14,9 +16,28 @@ record Terminal(boolean tty, int columns) {
 
     static Terminal detect() {
         String tty = System.getProperty("haul.tty");
-        boolean isTty = tty != null ? Boolean.parseBoolean(tty) : System.console() != null;
-        int columns = parse(System.getProperty("haul.columns"), parse(System.getenv("COLUMNS"), 80));
+        boolean isTty = tty != null ? Boolean.parseBoolean(tty) : interactiveConsole() != null;
+        int columns =
+                parse(System.getProperty("haul.columns"), parse(System.getenv("COLUMNS"), 80));
         return new Terminal(isTty, columns);
+    }
+
+    /**
+     * The JVM's console if it is interactive, else null. On JDK 22 to 24 {@code System.console()}
+     * is never null, so there {@code Console.isTerminal()} (new in 22, called reflectively because
+     * this code compiles for 17) decides.
+     */
+    @SuppressWarnings("SystemConsoleNull") // null is the answer on 17 to 21 and 25; 22 to 24 ask
+    static Console interactiveConsole() {
+        Console console = System.console();
+        if (console == null || Runtime.version().feature() < 22) {
+            return console;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console) ? console : null;
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
     }
 
     private static int parse(String s, int fallback) {

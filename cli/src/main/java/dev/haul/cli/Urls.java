@@ -7,7 +7,9 @@ final class Urls {
     private Urls() {
     }
 
-    /** {@code scheme://host:port/path}, with {@code ***@} for userinfo and {@code ?…} for a query. */
+    /**
+     * {@code scheme://host:port/path}, with {@code ***@} for userinfo and {@code ?…} for a query.
+     */
     static String redact(URI uri) {
         if (uri == null) {
             return "?";

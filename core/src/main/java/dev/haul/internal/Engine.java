@@ -49,7 +49,9 @@ public final class Engine implements TransferContext {
     private final HostLimiter limiter;
     private final Map<Transfer, Runnable> running = new ConcurrentHashMap<>();
     private final TokenBucket sharedLimit;
-    /** Origins a server asked to be left alone (429/503 with Retry-After), until when (clock nanos). */
+    /**
+     * Origins a server asked to be left alone (429/503 with Retry-After), until when (clock nanos).
+     */
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
     private final Object idle = new Object();
     private volatile boolean closed;
@@ -66,9 +68,11 @@ public final class Engine implements TransferContext {
         }
         this.threads = new Threads(prefix);
         this.buffers = new BufferPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
-        this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(),
+        this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(
+                ),
                 threads.transfers());
-        this.limiter = new HostLimiter(config.maxConcurrentDownloads(), config.maxConnectionsPerHost());
+        this.limiter = new HostLimiter(config.maxConcurrentDownloads(),
+                config.maxConnectionsPerHost());
         this.sharedLimit = new TokenBucket(config.maxBytesPerSecond(), time::nanoTime);
     }
 
@@ -143,7 +147,8 @@ public final class Engine implements TransferContext {
                 }
             }
         }
-        sessions.releaseNow();
+        // Not awaited: the session closes its idle connections on its own time.
+        var unused = sessions.releaseNow();
         threads.shutdown();
         if (ownTime != null) {
             ownTime.shutdown(); // pending waits belong to the transfers just cancelled
@@ -151,7 +156,8 @@ public final class Engine implements TransferContext {
     }
 
     private HttpTransport newTransport() {
-        TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(), config.insecure(),
+        TransportConfig tc = new TransportConfig(config.connectTimeout(), config.sslContext(),
+                config.insecure(),
                 config.routes(), config.authenticator());
         if (config.jdkClient()) {
             return new JdkTransport(tc, config.httpVersion(), config.threads());
@@ -174,7 +180,8 @@ public final class Engine implements TransferContext {
             if (p.type() == Proxy.Type.HTTP) {
                 return new ProxyRoute.Http(host, a.getPort(), null);
             }
-            // An unresolved address asks the proxy to resolve the name (socks5h); a resolved one does not.
+            // An unresolved address asks the proxy to resolve the name (socks5h); a resolved one
+            // does not.
             return new ProxyRoute.Socks5(host, a.getPort(), a.isUnresolved(), null);
         };
     }

@@ -25,10 +25,11 @@ import javax.net.ssl.SSLContext;
  * @param credentials the {@code Authorization} value for a host (from a netrc file), or null
  * @param cookies    the cookie jar, or null for none
  */
-public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost, Duration sessionIdleTimeout,
-                           Duration connectTimeout, Duration stallTimeout, Duration responseTimeout,
-                           RetryPolicy retryPolicy, int threads, String userAgent, SSLContext sslContext,
-                           boolean insecure, HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
+public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost,
+                           Duration sessionIdleTimeout, Duration connectTimeout,
+                           Duration stallTimeout, Duration responseTimeout, RetryPolicy retryPolicy,
+                           int threads, String userAgent, SSLContext sslContext, boolean insecure,
+                           HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
                            TimeSource timeSource, FileOps fileOps, Function<URI, ProxyRoute> routes,
                            Authenticator authenticator, long maxBytesPerSecond,
                            Function<String, String> credentials, Cookies cookies) {

@@ -40,7 +40,9 @@ public interface Exchange extends AutoCloseable {
      */
     int read(ByteBuffer dst) throws IOException;
 
-    /** Stops the exchange from any thread: closes its connection; blocked calls throw. Idempotent. */
+    /**
+     * Stops the exchange from any thread: closes its connection; blocked calls throw. Idempotent.
+     */
     void abort(Throwable cause);
 
     /**

@@ -69,8 +69,8 @@ public final class ExchangeRequest {
 
     @Override
     public String toString() {
-        return method + " " + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
-                + uri.getRawPath();
+        return method + " " + uri.getScheme() + "://" + uri.getHost()
+                + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + uri.getRawPath();
     }
 
     /** Builds an {@link ExchangeRequest}. */

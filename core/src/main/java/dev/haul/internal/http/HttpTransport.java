@@ -7,8 +7,8 @@ package dev.haul.internal.http;
  * <p>Connection reuse, TLS (with host name verification and SNI) and proxies live behind it; the
  * engine, segments and sinks see only exchanges. Two implementations exist: Haul's own HTTP/1.1
  * client ({@code dev.haul.internal.http1}), the default, and an adapter over the JDK's
- * {@code java.net.http.HttpClient} ({@code dev.haul.internal.jdkhttp}) for HTTP/2 and as a fallback.
- * A difference in behaviour between them is a bug.
+ * {@code java.net.http.HttpClient} ({@code dev.haul.internal.jdkhttp}) for HTTP/2 and as a
+ * fallback. A difference in behaviour between them is a bug.
  *
  * <p>A transport starts no threads of its own: every blocking call runs on the caller's thread.
  * It is thread-safe; exchanges are not (one thread uses an exchange, while any thread may

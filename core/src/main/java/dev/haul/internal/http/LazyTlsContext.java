@@ -53,7 +53,8 @@ public final class LazyTlsContext extends SSLContext {
 
         @Override
         protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
-            throw new UnsupportedOperationException("the default TLS context cannot be re-initialised");
+            throw new UnsupportedOperationException(
+                    "the default TLS context cannot be re-initialised");
         }
 
         @Override

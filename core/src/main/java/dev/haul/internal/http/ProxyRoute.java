@@ -7,8 +7,8 @@ import java.net.PasswordAuthentication;
  * http, {@code CONNECT} tunnels for https), or through a SOCKS5 proxy (RFC 1928, with RFC 1929
  * user/password authentication when credentials are given).
  *
- * <p>Proxy credentials go to the proxy only ({@code Proxy-Authorization} on the proxy request or the
- * CONNECT, never inside a tunnel or to the origin).
+ * <p>Proxy credentials go to the proxy only ({@code Proxy-Authorization} on the proxy request or
+ * the CONNECT, never inside a tunnel or to the origin).
  */
 public sealed interface ProxyRoute {
 

@@ -8,9 +8,14 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
-/** The TLS context a transport uses: the caller's, an insecure one on request, or the lazy default. */
+/**
+ * The TLS context a transport uses: the caller's, an insecure one on request, or the lazy default.
+ */
 public final class Tls {
-    /** The logger of the warning that verification is off, so a caller that warned already can mute it. */
+    /**
+     * The logger of the warning that verification is off, so a caller that warned already can mute
+     * it.
+     */
     public static final String LOGGER = "dev.haul.tls";
 
     private Tls() {
@@ -30,7 +35,9 @@ public final class Tls {
         return config.sslContext() != null ? config.sslContext() : new LazyTlsContext();
     }
 
-    /** A context that accepts every certificate and host name. Dangerous: for {@code insecure} only. */
+    /**
+     * A context that accepts every certificate and host name. Dangerous: for {@code insecure} only.
+     */
     public static SSLContext trustAll() {
         TrustManager tm = new X509ExtendedTrustManager() {
             // Host name verification lives in the trust manager, so accepting here skips it too.

@@ -14,8 +14,10 @@ import javax.net.ssl.SSLContext;
  *                       CONNECT or SOCKS handshake)
  * @param sslContext     the TLS context; null for the JDK's default, initialised on first use
  * @param insecure       no certificate or host name verification (dangerous, the caller's choice)
- * @param proxies        the route for each origin URI; never null ({@code uri -> ProxyRoute.DIRECT})
- * @param authenticator  asked for proxy credentials on a 407 when the route carries none; may be null
+ * @param proxies        the route for each origin URI; never null
+ *                       ({@code uri -> ProxyRoute.DIRECT})
+ * @param authenticator  asked for proxy credentials on a 407 when the route carries none;
+ *                       may be null
  */
 public record TransportConfig(Duration connectTimeout, SSLContext sslContext, boolean insecure,
                               Function<URI, ProxyRoute> proxies, Authenticator authenticator) {

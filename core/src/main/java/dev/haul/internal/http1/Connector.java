@@ -62,14 +62,12 @@ final class Connector {
             c.socket.deadline(System.nanoTime() + timeoutNanos, "connect to " + key
                     + " timed out after " + config.connectTimeout().toMillis() + " ms");
             ProxyRoute route = key.route;
-            if (route instanceof ProxyRoute.Http) {
-                ProxyRoute.Http http = (ProxyRoute.Http) route;
+            if (route instanceof ProxyRoute.Http http) {
                 tcp(c, http.host(), http.port());
                 if (key.https) {
                     tunnel(c, http, proxyAuth, exchange);
                 }
-            } else if (route instanceof ProxyRoute.Socks5) {
-                ProxyRoute.Socks5 socks = (ProxyRoute.Socks5) route;
+            } else if (route instanceof ProxyRoute.Socks5 socks) {
                 tcp(c, socks.host(), socks.port());
                 Socks5Handshake.run(c.socket, socks, key);
             } else {

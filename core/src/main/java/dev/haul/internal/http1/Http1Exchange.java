@@ -67,7 +67,7 @@ final class Http1Exchange implements Exchange {
         PoolKey key = transport.key(request.uri(), route);
         boolean virtualThread = VirtualThreads.current();
         ProxyRoute.Http httpProxy =
-                route instanceof ProxyRoute.Http ? (ProxyRoute.Http) route : null;
+                route instanceof ProxyRoute.Http http ? http : null;
         boolean absoluteForm = httpProxy != null && !key.https;
         PasswordAuthentication proxyAuth = httpProxy == null ? null
                 : httpProxy.credentials() != null ? httpProxy.credentials()

@@ -37,12 +37,10 @@ final class PoolKey {
     }
 
     private static int routeHash(ProxyRoute route) {
-        if (route instanceof ProxyRoute.Http) {
-            ProxyRoute.Http http = (ProxyRoute.Http) route;
+        if (route instanceof ProxyRoute.Http http) {
             return Objects.hash(1, http.host().toLowerCase(Locale.ROOT), http.port());
         }
-        if (route instanceof ProxyRoute.Socks5) {
-            ProxyRoute.Socks5 socks = (ProxyRoute.Socks5) route;
+        if (route instanceof ProxyRoute.Socks5 socks) {
             return Objects.hash(2, socks.host().toLowerCase(Locale.ROOT), socks.port(),
                     socks.remoteDns());
         }
@@ -50,15 +48,11 @@ final class PoolKey {
     }
 
     static boolean sameRoute(ProxyRoute a, ProxyRoute b) {
-        if (a instanceof ProxyRoute.Http && b instanceof ProxyRoute.Http) {
-            ProxyRoute.Http x = (ProxyRoute.Http) a;
-            ProxyRoute.Http y = (ProxyRoute.Http) b;
+        if (a instanceof ProxyRoute.Http x && b instanceof ProxyRoute.Http y) {
             return x.host().equalsIgnoreCase(y.host()) && x.port() == y.port()
                     && sameCredentials(x.credentials(), y.credentials());
         }
-        if (a instanceof ProxyRoute.Socks5 && b instanceof ProxyRoute.Socks5) {
-            ProxyRoute.Socks5 x = (ProxyRoute.Socks5) a;
-            ProxyRoute.Socks5 y = (ProxyRoute.Socks5) b;
+        if (a instanceof ProxyRoute.Socks5 x && b instanceof ProxyRoute.Socks5 y) {
             return x.host().equalsIgnoreCase(y.host()) && x.port() == y.port()
                     && x.remoteDns() == y.remoteDns()
                     && sameCredentials(x.credentials(), y.credentials());
@@ -79,10 +73,9 @@ final class PoolKey {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof PoolKey)) {
+        if (!(o instanceof PoolKey k)) {
             return false;
         }
-        PoolKey k = (PoolKey) o;
         return hash == k.hash && https == k.https && port == k.port && host.equals(k.host)
                 && sameRoute(route, k.route);
     }

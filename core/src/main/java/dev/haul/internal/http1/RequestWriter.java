@@ -43,7 +43,8 @@ final class RequestWriter {
         for (String[] h : headers) {
             // A caller's Proxy-Authorization is for a proxy: it never reaches an origin (direct or
             // through a tunnel), and the route's own credentials win over it.
-            if (h[0].equalsIgnoreCase("Proxy-Authorization") && (!absoluteForm || proxyAuthorization != null)) {
+            if (h[0].equalsIgnoreCase("Proxy-Authorization")
+                    && (!absoluteForm || proxyAuthorization != null)) {
                 continue;
             }
             sb.append(h[0]).append(": ").append(h[1]).append("\r\n");

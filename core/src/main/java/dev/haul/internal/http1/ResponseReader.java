@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiPredicate;
 
 /**
  * Reads HTTP/1.1 responses off a {@link ByteSource}: the head into a small fixed buffer, the body
@@ -87,8 +86,6 @@ final class ResponseReader {
         /** Everything until the server closes the connection. */
         CLOSE
     }
-
-    private static final BiPredicate<String, String> ALL = (name, value) -> true;
 
     private final ByteSource source;
     private final byte[] array;
@@ -245,8 +242,13 @@ final class ResponseReader {
         }
     }
 
-    /** Decides the framing of a final response and builds its head. */
-    private ResponseHead frame(String protocol, int status, TreeMap<String, List<String>> fields,
+    /** The filter for {@link HttpHeaders#of}: every field of the head is kept. */
+    private static boolean all(String name, String value) {
+        return true;
+    }
+
+    /** Decides the framing of a final response and builds its head; names compare ignoring case. */
+    private ResponseHead frame(String protocol, int status, Map<String, List<String>> fields,
             boolean headRequest, boolean tunnel) throws ProtocolException {
         List<String> te = fields.get("Transfer-Encoding");
         List<String> cl = fields.get("Content-Length");
@@ -297,7 +299,8 @@ final class ResponseReader {
             // Content-Length lets us know where the body ends without the close.
             keepAlive = keepAliveToken && !close && length >= 0 && framing != Framing.CLOSE;
         }
-        return new ResponseHead(protocol, status, HttpHeaders.of(fields, ALL), declared);
+        return new ResponseHead(protocol, status, HttpHeaders.of(fields, ResponseReader::all),
+                declared);
     }
 
     /** The non-empty, trimmed elements of a comma-separated list header (RFC 9110 5.6.1). */
@@ -374,7 +377,7 @@ final class ResponseReader {
             return 0;
         }
         switch (framing) {
-            case LENGTH: {
+            case LENGTH -> {
                 int n = transfer(dst, remaining);
                 if (n < 0) {
                     throw new EOFException("body ended " + remaining + " bytes before its "
@@ -384,18 +387,20 @@ final class ResponseReader {
                 complete = remaining == 0;
                 return n;
             }
-            case CHUNKED:
+            case CHUNKED -> {
                 return readChunked(dst);
-            case CLOSE: {
+            }
+            case CLOSE -> {
                 int n = transfer(dst, Long.MAX_VALUE);
                 if (n < 0) {
                     complete = true;
                 }
                 return n;
             }
-            default:
+            default -> {
                 complete = true;
                 return -1;
+            }
         }
     }
 

@@ -12,7 +12,6 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * One TCP connection as a {@link Wire}, in one of two modes chosen by the thread that uses it.
@@ -30,8 +29,6 @@ import java.util.function.Consumer;
  * closes the channel and the selector, so a thread waiting in either wakes up and throws.
  */
 final class SocketWire implements Wire {
-    /** select(action) instead of selectedKeys(): no HashSet node is allocated per wait. */
-    private static final Consumer<SelectionKey> IGNORE = key -> { };
 
     private volatile SocketChannel channel;
     private volatile Selector selector;
@@ -228,13 +225,13 @@ final class SocketWire implements Wire {
                 k.interestOps(ops);
             }
             if (!hasDeadline) {
-                sel.select(IGNORE);
+                sel.select(SocketWire::ignore);
             } else {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) {
                     throw new ConnectTimeoutException(deadlineMessage);
                 }
-                sel.select(IGNORE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                sel.select(SocketWire::ignore, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
         } catch (ClosedSelectorException | CancelledKeyException e) {
             // abort() closed the selector (or cancelled the key) under our feet
@@ -282,5 +279,10 @@ final class SocketWire implements Wire {
                 // the descriptor is released either way
             }
         }
+    }
+
+    /** select(action) instead of selectedKeys(): no HashSet node is allocated per wait. */
+    private static void ignore(SelectionKey key) {
+        // the caller retries its read or write after the wait: a ready key needs nothing here
     }
 }

@@ -61,19 +61,15 @@ final class TlsWire implements Wire {
         try {
             while (true) {
                 switch (hs) {
-                    case NEED_WRAP:
-                        hs = wrapAndSend();
-                        break;
-                    case NEED_UNWRAP:
-                    case NEED_UNWRAP_AGAIN:
-                        hs = unwrapHandshake();
-                        break;
-                    case NEED_TASK:
+                    case NEED_WRAP -> hs = wrapAndSend();
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> hs = unwrapHandshake();
+                    case NEED_TASK -> {
                         runTasks();
                         hs = engine.getHandshakeStatus();
-                        break;
-                    default:
+                    }
+                    default -> {
                         return;
+                    }
                 }
             }
         } catch (SSLException e) {
@@ -107,9 +103,10 @@ final class TlsWire implements Wire {
             appIn.flip();
         }
         switch (r.getStatus()) {
-            case OK:
+            case OK -> {
                 return r.getHandshakeStatus();
-            case BUFFER_UNDERFLOW:
+            }
+            case BUFFER_UNDERFLOW -> {
                 if (!readNet()) {
                     SSLHandshakeException e = new SSLHandshakeException(
                             "the connection closed during the TLS handshake");
@@ -117,11 +114,13 @@ final class TlsWire implements Wire {
                     throw e;
                 }
                 return HandshakeStatus.NEED_UNWRAP;
-            case BUFFER_OVERFLOW:
+            }
+            case BUFFER_OVERFLOW -> {
                 growAppIn();
                 return HandshakeStatus.NEED_UNWRAP;
-            default:
-                throw new SSLHandshakeException("the server closed TLS during the handshake");
+            }
+            default -> throw new SSLHandshakeException(
+                    "the server closed TLS during the handshake");
         }
     }
 

@@ -66,7 +66,8 @@ final class JdkExchange implements Exchange {
                 && request.header("Proxy-Authorization") == null) {
             // The JDK client sends this header to the proxy only (the request to a plain http
             // origin through it, or the CONNECT of a tunnel), never to the origin.
-            String pair = h.credentials().getUserName() + ":" + new String(h.credentials().getPassword());
+            String pair = h.credentials().getUserName() + ":" + new String(h.credentials(
+                    ).getPassword());
             b.header("Proxy-Authorization", "Basic " + java.util.Base64.getEncoder()
                     .encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
@@ -77,7 +78,7 @@ final class JdkExchange implements Exchange {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("cannot send request: " + e.getMessage());
         }
-        f.whenComplete((r, t) -> {
+        var unused = f.whenComplete((r, t) -> {
             if (t != null) {
                 sub.fail(t);
             }
@@ -95,7 +96,8 @@ final class JdkExchange implements Exchange {
         }
         sub.checkAborted();
         long length = contentLength(info);
-        if (request.method().equals("HEAD") || info.statusCode() == 204 || info.statusCode() == 304) {
+        if (request.method().equals("HEAD") || info.statusCode() == 204
+                || info.statusCode() == 304) {
             length = 0;
         }
         String protocol = info.version() == HttpClient.Version.HTTP_2 ? "HTTP/2" : "HTTP/1.1";
@@ -119,7 +121,8 @@ final class JdkExchange implements Exchange {
         }
         long n = -1;
         for (String v : values) {
-            for (String part : v.split(",")) {
+            // limit 0: trailing empty list elements are ignored (RFC 9110 section 5.6.1.2)
+            for (String part : v.split(",", 0)) {
                 long parsed = ContentRange.parseNonNegative(part.trim());
                 if (parsed < 0 || (n >= 0 && parsed != n)) {
                     abort(new ProtocolException("framing"));

@@ -49,7 +49,8 @@ public final class JdkTransport implements HttpTransport {
     public JdkTransport(TransportConfig config, HttpClient.Version version, int threads) {
         this.config = config;
         int id = IDS.incrementAndGet();
-        executor = new WorkerPool(threads, TimeUnit.SECONDS.toNanos(2), Threads.daemon("haul-jdk-" + id + "-"));
+        executor = new WorkerPool(threads, TimeUnit.SECONDS.toNanos(2),
+                Threads.daemon("haul-jdk-" + id + "-"));
         HttpClient.Builder b = HttpClient.newBuilder()
                 .executor(executor)
                 .followRedirects(HttpClient.Redirect.NEVER) // the engine follows redirects itself
@@ -61,7 +62,8 @@ public final class JdkTransport implements HttpTransport {
         }
         SSLContextHolder.apply(b, config);
         if (config.authenticator() != null) {
-            // Only then: with an authenticator the JDK client drops the caller's Authorization header.
+            // Only then: with an authenticator the JDK client drops the caller's Authorization
+            // header.
             b.authenticator(proxyAuthenticator(config));
         }
         client = b.build();
@@ -76,7 +78,10 @@ public final class JdkTransport implements HttpTransport {
         return closed;
     }
 
-    /** Closes the client on JDK 21+ (waiting for exchanges to wind down); lets it be collected on 17. */
+    /**
+     * Closes the client on JDK 21+ (waiting for exchanges to wind down); lets it be collected on
+     * 17.
+     */
     @Override
     public void close() {
         closed = true;
@@ -103,7 +108,8 @@ public final class JdkTransport implements HttpTransport {
         public List<Proxy> select(URI uri) {
             ProxyRoute route = config.proxies().apply(uri);
             if (route instanceof ProxyRoute.Http h) {
-                return List.of(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(h.host(), h.port())));
+                return List.of(new Proxy(Proxy.Type.HTTP,
+                        InetSocketAddress.createUnresolved(h.host(), h.port())));
             }
             return List.of(Proxy.NO_PROXY);
         }
@@ -127,9 +133,11 @@ public final class JdkTransport implements HttpTransport {
                 if (route instanceof ProxyRoute.Http h && h.credentials() != null) {
                     return h.credentials();
                 }
-                return fallback == null ? null : Authenticator.requestPasswordAuthentication(fallback,
-                        getRequestingHost(), getRequestingSite(), getRequestingPort(), getRequestingProtocol(),
-                        getRequestingPrompt(), getRequestingScheme(), getRequestingURL(), RequestorType.PROXY);
+                return fallback == null ? null
+                        : Authenticator.requestPasswordAuthentication(fallback, getRequestingHost(),
+                        getRequestingSite(), getRequestingPort(), getRequestingProtocol(),
+                        getRequestingPrompt(), getRequestingScheme(), getRequestingURL(),
+                        RequestorType.PROXY);
             }
         };
     }

@@ -109,14 +109,11 @@ public final class ContentDisposition {
     }
 
     private static Charset charset(String name) {
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "utf-8":
-                return StandardCharsets.UTF_8;
-            case "iso-8859-1":
-                return StandardCharsets.ISO_8859_1;
-            default:
-                return null;
-        }
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "utf-8" -> StandardCharsets.UTF_8;
+            case "iso-8859-1" -> StandardCharsets.ISO_8859_1;
+            default -> null;
+        };
     }
 
     private static String utf8IfValid(String value) {

@@ -89,7 +89,7 @@ public final class FileNames {
         StringBuilder clean = new StringBuilder(untrusted.length());
         untrusted.codePoints().forEach(cp -> clean.appendCodePoint(unsafe(cp) ? '_' : cp));
         List<String> parts = new ArrayList<>();
-        for (String part : clean.toString().split("[/\\\\]")) {
+        for (String part : clean.toString().split("[/\\\\]", -1)) {
             String p = part.strip();
             if (!p.isEmpty() && !p.equals(".") && !p.equals("..")) {
                 parts.add(p);

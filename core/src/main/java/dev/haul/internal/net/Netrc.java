@@ -125,37 +125,34 @@ public final class Netrc {
         while ((token = lexer.next()) != null) {
             String keyword = token.quoted ? "" : asciiLower(token.text);
             switch (keyword) {
-                case "machine": {
+                case "machine" -> {
                     Token name = lexer.next();
                     if (name == null) {
                         current = null;
-                        break;
+                    } else {
+                        current = new Entry(name.text);
+                        machines.add(current);
                     }
-                    current = new Entry(name.text);
-                    machines.add(current);
-                    break;
                 }
-                case "default":
+                case "default" -> {
                     current = new Entry(null);
                     if (fallback == null) {
                         fallback = current;
                     }
-                    break;
-                case "login":
-                case "password":
-                case "account": {
+                }
+                case "login", "password", "account" -> {
                     Token value = lexer.next();
                     if (value != null && current != null) {
                         current.set(keyword, value.text);
                     }
-                    break;
                 }
-                case "macdef":
+                case "macdef" -> {
                     current = null;
                     lexer.skipToEmptyLine();
-                    break;
-                default:
-                    break; // junk, as curl ignores it
+                }
+                default -> {
+                    // junk, as curl ignores it
+                }
             }
         }
         return new Netrc(List.copyOf(machines), fallback);
@@ -244,15 +241,9 @@ public final class Netrc {
 
         void set(String keyword, String value) {
             switch (keyword) {
-                case "login":
-                    login = value;
-                    break;
-                case "password":
-                    password = value;
-                    break;
-                default:
-                    account = value;
-                    break;
+                case "login" -> login = value;
+                case "password" -> password = value;
+                default -> account = value;
             }
         }
 

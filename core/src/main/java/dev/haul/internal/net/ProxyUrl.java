@@ -89,30 +89,26 @@ public final class ProxyUrl {
         Type type;
         boolean remoteDns;
         switch (scheme) {
-            case "http":
+            case "http" -> {
                 type = Type.HTTP;
                 remoteDns = true; // the proxy resolves the origin's name
-                break;
-            case "socks5":
+            }
+            case "socks5" -> {
                 type = Type.SOCKS5;
                 remoteDns = false;
-                break;
-            case "socks5h":
+            }
+            case "socks5h" -> {
                 type = Type.SOCKS5;
                 remoteDns = true;
-                break;
-            case "https":
-                throw new IllegalArgumentException("HTTPS proxies (TLS to the proxy) are not"
-                        + " supported: " + redact(url) + "; use an http:// proxy, which still"
-                        + " tunnels https with CONNECT");
-            case "socks4":
-            case "socks4a":
-            case "socks":
-                throw new IllegalArgumentException("SOCKS4 proxies are not supported: "
-                        + redact(url) + "; use socks5:// or socks5h://");
-            default:
-                throw new IllegalArgumentException("unsupported proxy scheme \"" + scheme
-                        + "\" in " + redact(url) + "; supported: http://, socks5://, socks5h://");
+            }
+            case "https" -> throw new IllegalArgumentException("HTTPS proxies (TLS to the proxy)"
+                    + " are not supported: " + redact(url) + "; use an http:// proxy, which still"
+                    + " tunnels https with CONNECT");
+            case "socks4", "socks4a", "socks" -> throw new IllegalArgumentException(
+                    "SOCKS4 proxies are not supported: " + redact(url)
+                    + "; use socks5:// or socks5h://");
+            default -> throw new IllegalArgumentException("unsupported proxy scheme \"" + scheme
+                    + "\" in " + redact(url) + "; supported: http://, socks5://, socks5h://");
         }
         int authorityEnd = authorityStart;
         while (authorityEnd < s.length() && "/?#".indexOf(s.charAt(authorityEnd)) < 0) {
@@ -208,10 +204,9 @@ public final class ProxyUrl {
     /** Returns true for the same proxy with the same credentials. */
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof ProxyUrl)) {
+        if (!(o instanceof ProxyUrl p)) {
             return false;
         }
-        ProxyUrl p = (ProxyUrl) o;
         return type == p.type && remoteDns == p.remoteDns && host.equals(p.host)
                 && port == p.port && Objects.equals(user, p.user)
                 && Objects.equals(password, p.password);
@@ -243,8 +238,8 @@ public final class ProxyUrl {
     }
 
     private static boolean hostChar(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || c == '.' || c == '-' || c == '_' || c > 0x7f && Character.isLetterOrDigit(c);
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '-' || c == '_' || (c > 0x7f && Character.isLetterOrDigit(c));
     }
 
     private static String decode(String raw, String url) {

@@ -113,7 +113,9 @@ public final class TokenBucket {
                 double balanceBytes = Math.min(now - emptyAt, BURST_NANOS) * (double) rate
                         / NANOS_PER_SECOND;
                 double nanos = balanceBytes * NANOS_PER_SECOND / bytesPerSecond;
-                long clamped = (long) Math.max(-MAX_DEBT_NANOS, Math.min(BURST_NANOS, nanos));
+                // Rounding -MAX_DEBT_NANOS to a double is harmless: it is a bound, not a balance.
+                long clamped =
+                        (long) Math.max((double) -MAX_DEBT_NANOS, Math.min(BURST_NANOS, nanos));
                 emptyAt = now - clamped;
             } else if (bytesPerSecond > 0) {
                 emptyAt = now - BURST_NANOS; // from no limit: start with a full bucket

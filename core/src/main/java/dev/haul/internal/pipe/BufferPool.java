@@ -9,7 +9,9 @@ import java.util.ArrayDeque;
  * collector. A few idle buffers are kept; more are dropped.
  */
 public final class BufferPool {
-    /** 256 KiB: large reads cost fewer system calls; the bake-off's fastest readers used this size. */
+    /**
+     * 256 KiB: large reads cost fewer system calls; the bake-off's fastest readers used this size.
+     */
     public static final int BUFFER_BYTES = 256 * 1024;
 
     private final int maxIdle;

@@ -14,7 +14,8 @@ public final class Pipe {
     }
 
     /** Copies {@code source} to {@code target} through {@code buffer}; returns the bytes copied. */
-    public static long copy(BodySource source, BodyTarget target, ByteBuffer buffer) throws IOException {
+    public static long copy(BodySource source, BodyTarget target,
+            ByteBuffer buffer) throws IOException {
         long copied = 0;
         while (true) {
             buffer.clear();

@@ -4,7 +4,6 @@ import dev.haul.DownloadException;
 import dev.haul.DownloadException.Reason;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * The stages that wrap the copy loop's source and target. Each does one thing and forwards the
@@ -49,8 +48,8 @@ public final class Stages {
         long[] seen = {0};
         return src -> {
             if (seen[0] + src.remaining() > limit) {
-                throw new DownloadException(Reason.PROTOCOL, url, "body longer than its declared length "
-                        + limit);
+                throw new DownloadException(Reason.PROTOCOL, url,
+                        "body longer than its declared length " + limit);
             }
             seen[0] += src.remaining();
             target.write(src);

@@ -105,7 +105,7 @@ public final class RangeSet {
         if (text.isBlank()) {
             return set;
         }
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", 0)) { // limit 0: a trailing comma is ignored, as always
             int dash = part.indexOf('-');
             if (dash <= 0) {
                 return null;

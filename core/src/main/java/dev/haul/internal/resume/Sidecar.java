@@ -47,8 +47,8 @@ public final class Sidecar {
     }
 
     /**
-     * Reads {@code meta}; null when it is absent, not a regular file, unreadable, malformed or of an
-     * unknown format. A format-1 sidecar is read as holding the first {@code partSize} bytes.
+     * Reads {@code meta}; null when it is absent, not a regular file, unreadable, malformed or of
+     * an unknown format. A format-1 sidecar is read as holding the first {@code partSize} bytes.
      */
     public static Contents read(Path meta, long partSize) {
         if (!Files.isRegularFile(meta, LinkOption.NOFOLLOW_LINKS)) {
@@ -102,11 +102,12 @@ public final class Sidecar {
         Files.deleteIfExists(tmp); // a planted link is removed, never followed
         try {
             try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(tmp,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    FilePermissions.ownerOnly(tmp)))) {
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), FilePermissions.ownerOnly(tmp)))) {
                 p.store(out, "haul resume state");
             }
-            Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, meta, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }

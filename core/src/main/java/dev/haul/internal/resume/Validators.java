@@ -16,7 +16,8 @@ public record Validators(String etag, String lastModified, long total) {
 
     /** Validators from response headers; a weak or malformed ETag is dropped. */
     public static Validators of(String etag, String lastModified, long total) {
-        if (etag != null && (etag.startsWith("W/") || etag.startsWith("w/") || !etag.startsWith("\""))) {
+        if (etag != null
+                && (etag.startsWith("W/") || etag.startsWith("w/") || !etag.startsWith("\""))) {
             etag = null;
         }
         return new Validators(etag, lastModified, total);

@@ -43,7 +43,8 @@ public final class Failures {
         if (t instanceof HttpTimeoutException) {
             return new DownloadException(Reason.TIMEOUT, url, "no response headers in time", t);
         }
-        if (t instanceof ConnectException && t.getMessage() != null && t.getMessage().contains("timed out")) {
+        if (t instanceof ConnectException && t.getMessage() != null
+                && t.getMessage().contains("timed out")) {
             return new DownloadException(Reason.CONNECT, url, "connect timed out", t);
         }
         if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
@@ -56,11 +57,12 @@ public final class Failures {
         if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
             return new DownloadException(Reason.CONNECT, url, "cannot resolve the host name", t);
         }
-        if (t instanceof SSLException && !(t.getCause() instanceof java.net.SocketException)
-                && !(t.getCause() instanceof EOFException)
+        if ((t instanceof SSLException && !(t.getCause() instanceof java.net.SocketException)
+                && !(t.getCause() instanceof EOFException))
                 || hasCause(t, CertificateException.class)) {
-            // Handshake, certificate and record-layer failures ("Unrecognized SSL message"): a retry
-            // cannot fix them. A TLS-wrapped reset or EOF is the network's fault and falls through.
+            // Handshake, certificate and record-layer failures ("Unrecognized SSL message"): a
+            // retry cannot fix them. A TLS-wrapped reset or EOF is the network's fault and falls
+            // through.
             return new DownloadException(Reason.TLS, url, "TLS failed: " + detail, t);
         }
         if (t instanceof ProtocolException) {
@@ -74,7 +76,8 @@ public final class Failures {
 
     /** Strips the wrappers of futures. */
     public static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
         return t;

@@ -41,10 +41,12 @@ public final class RetryRules {
      * @param delivered    whether held bytes were already handed to the caller (a stream)
      * @param untilDeadline time left before the download's deadline, or null for none
      */
-    public static Decision afterFailure(DownloadException failure, int retriesUsed, RetryPolicy policy,
-                                        Duration retryAfter, long held, Validators validators,
-                                        boolean delivered, Duration untilDeadline) {
-        // Other 4xx, TLS, policy, local I/O, integrity, a failed callback: a retry cannot change them.
+    public static Decision afterFailure(DownloadException failure, int retriesUsed,
+                                        RetryPolicy policy, Duration retryAfter, long held,
+                                        Validators validators, boolean delivered,
+                                        Duration untilDeadline) {
+        // Other 4xx, TLS, policy, local I/O, integrity, a failed callback: a retry cannot change
+        // them.
         if (!failure.retryable()) {
             return new GiveUp(failure);
         }
@@ -67,10 +69,12 @@ public final class RetryRules {
         }
         // Held bytes that no validator or length can vouch for cannot be continued ...
         boolean cannotVerify = held > 0 && !validators.canVerify();
-        // ... and a stream cannot take back the chunks it delivered, so it cannot start over either.
+        // ... and a stream cannot take back the chunks it delivered, so it cannot start over
+        // either.
         if (cannotVerify && delivered) {
-            return new GiveUp(new DownloadException(Reason.CANNOT_RESUME, failure.url(), failure.getMessage()
-                    + "; the server gave no validator or length to resume the stream safely", failure));
+            return new GiveUp(new DownloadException(Reason.CANNOT_RESUME, failure.url(),
+                    failure.getMessage() + "; the server gave no validator or length to resume"
+                            + " the stream safely", failure));
         }
         return new RetryIn(delay, cannotVerify);
     }
@@ -95,11 +99,14 @@ public final class RetryRules {
         if (base <= 0 || base > cap) {
             base = cap;
         }
-        long wait = base / 2 + (base > 1 ? ThreadLocalRandom.current().nextLong(base / 2 + 1) : base);
+        long wait = base / 2
+                + (base > 1 ? ThreadLocalRandom.current().nextLong(base / 2 + 1) : base);
         return Duration.ofNanos(wait);
     }
 
-    /** Whether an HTTP status is worth another try later (RFC 9110: 408, 429, 5xx gateway errors). */
+    /**
+     * Whether an HTTP status is worth another try later (RFC 9110: 408, 429, 5xx gateway errors).
+     */
     public static boolean transientStatus(int status) {
         return status == 408 || status == 429 || status == 500 || status == 502 || status == 503
                 || status == 504;

@@ -55,7 +55,7 @@ public final class HostLimiter {
         if (now) {
             admitted.complete(releaser(origin));
         } else {
-            admitted.whenComplete((r, t) -> {
+            var unused = admitted.whenComplete((r, t) -> {
                 if (t != null) {
                     synchronized (lock) {
                         queue.removeIf(w -> w.admitted == admitted);
@@ -77,7 +77,8 @@ public final class HostLimiter {
             }
             perOrigin.merge(origin, 1, Integer::sum);
         }
-        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean once =
+                new java.util.concurrent.atomic.AtomicBoolean();
         return () -> {
             if (once.compareAndSet(false, true)) {
                 releaseConnection(origin);
@@ -93,7 +94,8 @@ public final class HostLimiter {
     }
 
     private Runnable releaser(String origin) {
-        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean once =
+                new java.util.concurrent.atomic.AtomicBoolean();
         return () -> {
             if (once.compareAndSet(false, true)) {
                 release(origin);

@@ -46,7 +46,8 @@ public final class Sessions {
     /**
      * @param closer runs the closing of a transport, which may wait for exchanges to wind down
      */
-    public Sessions(Supplier<HttpTransport> factory, TimeSource time, long idleNanos, Executor closer) {
+    public Sessions(Supplier<HttpTransport> factory, TimeSource time, long idleNanos,
+            Executor closer) {
         this.factory = factory;
         this.time = time;
         this.idleNanos = idleNanos;

@@ -42,9 +42,10 @@ public final class Threads {
             virtualTransfers = null;
         }
         platformTransfers = virtualTransfers != null ? null
-                : new WorkerPool(Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(2), daemon(prefix + "transfer-"));
-        hashing = new WorkerPool(Runtime.getRuntime().availableProcessors(), TimeUnit.SECONDS.toNanos(1),
-                daemon(prefix + "sha256-"));
+                : new WorkerPool(Integer.MAX_VALUE, TimeUnit.SECONDS.toNanos(2),
+                        daemon(prefix + "transfer-"));
+        hashing = new WorkerPool(Runtime.getRuntime().availableProcessors(),
+                TimeUnit.SECONDS.toNanos(1), daemon(prefix + "sha256-"));
         flushing = new WorkerPool(2, TimeUnit.SECONDS.toNanos(1), daemon(prefix + "flush-"));
     }
 
@@ -75,7 +76,9 @@ public final class Threads {
         flushing.trimIdle();
     }
 
-    /** Lets every thread end once its task is done; new tasks still run, on threads that then end. */
+    /**
+     * Lets every thread end once its task is done; new tasks still run, on threads that then end.
+     */
     public void shutdown() {
         if (virtualTransfers != null) {
             virtualTransfers.shutdown();
@@ -104,10 +107,12 @@ public final class Threads {
             MethodHandles.Lookup l = MethodHandles.publicLookup();
             Class<?> builder = Class.forName("java.lang.Thread$Builder");
             Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
-            MethodHandle start = l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtual));
+            MethodHandle start =
+                    l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtual));
             MethodHandle name = l.findVirtual(ofVirtual, "name",
                     MethodType.methodType(ofVirtual, String.class, long.class));
-            MethodHandle factory = l.findVirtual(builder, "factory", MethodType.methodType(ThreadFactory.class));
+            MethodHandle factory =
+                    l.findVirtual(builder, "factory", MethodType.methodType(ThreadFactory.class));
             // (String prefix) -> Thread.ofVirtual().name(prefix, 1).factory()
             MethodHandle named = MethodHandles.filterReturnValue(
                     MethodHandles.collectArguments(name, 0, start),
@@ -131,8 +136,9 @@ public final class Threads {
 
     private static ExecutorService newThreadPerTask(ThreadFactory factory) {
         try {
-            MethodHandle m = MethodHandles.publicLookup().findStatic(java.util.concurrent.Executors.class,
-                    "newThreadPerTaskExecutor", MethodType.methodType(ExecutorService.class, ThreadFactory.class));
+            MethodHandle m = MethodHandles.publicLookup()
+                    .findStatic(java.util.concurrent.Executors.class, "newThreadPerTaskExecutor",
+                    MethodType.methodType(ExecutorService.class, ThreadFactory.class));
             return (ExecutorService) m.invoke(factory);
         } catch (Throwable t) {
             return null;

@@ -17,8 +17,8 @@ public interface FileOps {
     FileOps DEFAULT = new FileOps() {
     };
 
-    default FileChannel open(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attributes)
-            throws IOException {
+    default FileChannel open(Path path, Set<? extends OpenOption> options,
+            FileAttribute<?>... attributes) throws IOException {
         return FileChannel.open(path, options, attributes);
     }
 

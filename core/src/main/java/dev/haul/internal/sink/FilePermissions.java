@@ -17,14 +17,16 @@ import java.util.Set;
  * gets from the process umask, or keeps the mode of the file it replaces.
  */
 public final class FilePermissions {
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            PosixFilePermissions.fromString("rw-------");
     private static volatile Set<PosixFilePermission> umaskDefault;
 
     private FilePermissions() {
     }
 
     public static FileAttribute<?>[] ownerOnly(Path path) {
-        return posix(path) ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
+        return posix(path)
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
                 : new FileAttribute<?>[0];
     }
 
@@ -46,8 +48,10 @@ public final class FilePermissions {
     private static Set<PosixFilePermission> defaultMode(Path dir) throws IOException {
         Set<PosixFilePermission> mode = umaskDefault;
         if (mode == null) {
-            Path probe = dir.resolve(".haul-umask-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-            Files.newByteChannel(probe, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            Path probe = dir.resolve(".haul-umask-" + ProcessHandle.current().pid() + "-"
+                    + System.nanoTime());
+            Files.newByteChannel(probe,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)).close();
             try {
                 mode = Files.getPosixFilePermissions(probe);
@@ -60,7 +64,7 @@ public final class FilePermissions {
     }
 
     private static boolean posix(Path path) {
-        return (path.getFileSystem() == FileSystems.getDefault() ? FileSystems.getDefault() : path.getFileSystem())
-                .supportedFileAttributeViews().contains("posix");
+        return (path.getFileSystem() == FileSystems.getDefault() ? FileSystems.getDefault()
+                : path.getFileSystem()).supportedFileAttributeViews().contains("posix");
     }
 }

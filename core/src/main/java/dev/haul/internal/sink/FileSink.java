@@ -47,7 +47,8 @@ import java.util.function.Consumer;
  */
 public final class FileSink implements Sink {
     /** Destinations being written by a download in this JVM; see the class comment for why. */
-    private static final java.util.Set<Path> CLAIMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Set<Path> CLAIMED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Parts smaller than this get a sidecar only when their download stops unfinished. */
     public static final long SAVE_AFTER_BYTES = 1024 * 1024;
@@ -87,8 +88,8 @@ public final class FileSink implements Sink {
     /** What a background flush failed with: the part's bytes may not be on disk. */
     private volatile IOException flushFailure;
 
-    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range, boolean fsync,
-                     Executor flusher) {
+    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range,
+                     boolean fsync, Executor flusher) {
         this.fsync = fsync;
         this.target = target;
         this.part = target.resolveSibling(target.getFileName() + ".part");
@@ -107,9 +108,9 @@ public final class FileSink implements Sink {
      *
      * @param flusher runs background flushes of large parts (the manager's, shared by downloads)
      */
-    public static FileSink open(Path target, FileOps ops, String url, String uriText, RangeSpec range,
-                                boolean continueExisting, boolean fsync, Executor flusher)
-            throws DownloadException {
+    public static FileSink open(Path target, FileOps ops, String url, String uriText,
+                                RangeSpec range, boolean continueExisting, boolean fsync,
+                                Executor flusher) throws DownloadException {
         Path abs = target.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (dir == null || !Files.exists(dir)) {
@@ -123,7 +124,8 @@ public final class FileSink implements Sink {
         }
         FileSink sink = new FileSink(abs, ops, url, uriText, range, fsync, flusher);
         if (!CLAIMED.add(abs)) {
-            throw new DownloadException(Reason.DESTINATION_BUSY, url, "another download is writing to " + abs);
+            throw new DownloadException(Reason.DESTINATION_BUSY, url,
+                    "another download is writing to " + abs);
         }
         boolean created;
         try {
@@ -174,12 +176,15 @@ public final class FileSink implements Sink {
             // A planted link or odd file at our part path is replaced, never followed.
             if (!Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isDirectory(part, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new DownloadException(Reason.LOCAL_IO, url, "part path is a directory: " + part);
+                    throw new DownloadException(Reason.LOCAL_IO, url, "part path is a directory: "
+                            + part);
                 }
                 Files.deleteIfExists(part);
             }
-            channel = ops.open(part, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), FilePermissions.ownerOnly(part));
+            channel = ops.open(part,
+                    Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    FilePermissions.ownerOnly(part));
             created = false;
         }
         try {
@@ -202,11 +207,12 @@ public final class FileSink implements Sink {
     }
 
     private Found findResumable() throws IOException {
-        Files.deleteIfExists(Sidecar.tempOf(meta)); // a stale or planted temp is removed, never followed
+        // a stale or planted temp is removed, never followed
+        Files.deleteIfExists(Sidecar.tempOf(meta));
         long size = channel.size();
         Sidecar.Contents c = size > 0 ? Sidecar.read(meta, size) : null;
-        if (c != null && c.sequential() && urlHash.equals(c.urlHash()) && c.rangeFirst() == rangeFirst()
-                && c.rangeLast() == rangeLast()) {
+        if (c != null && c.sequential() && urlHash.equals(c.urlHash())
+                && c.rangeFirst() == rangeFirst() && c.rangeLast() == rangeLast()) {
             Validators v = c.validators();
             if (v.ifRange() != null && (v.total() < 0 || size <= v.total())) {
                 hasMeta = true;
@@ -217,7 +223,8 @@ public final class FileSink implements Sink {
         if (size > 0) {
             channel.truncate(0);
         }
-        Files.deleteIfExists(meta); // it describes another URL, range or body, or it is no file at all
+        // it describes another URL, range or body, or it is no file at all
+        Files.deleteIfExists(meta);
         return new Found(0, Validators.NONE);
     }
 
@@ -271,13 +278,15 @@ public final class FileSink implements Sink {
                 flushInBackground();
             }
         } catch (IOException e) {
-            throw new DownloadException(Reason.LOCAL_IO, url, "cannot write " + part + ": " + e.getMessage(), e);
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot write " + part + ": "
+                    + e.getMessage(), e);
         }
     }
 
     private void flushInBackground() {
         if (flush != null && !flush.isDone()) {
-            return; // the disk is behind already: the first write after this flush hands over the next
+            // the disk is behind already: the first write after this flush hands over the next
+            return;
         }
         unflushed = 0;
         FileChannel c = channel;
@@ -359,7 +368,8 @@ public final class FileSink implements Sink {
             c.close(); // releases the lock too
             // The part is owner-only while it grows; the file takes the mode it would have had.
             FilePermissions.applyFinal(part, target);
-            ops.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ops.move(part, target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             if (hasMeta) {
                 Files.deleteIfExists(meta);
                 hasMeta = false;

@@ -35,7 +35,8 @@ final class Cursor {
         Map<String, String> h = new LinkedHashMap<>(headers);
         URI target = next;
         if (!origin(next).equals(origin(uri)) && !keepCredentials) {
-            h.keySet().removeIf(name -> !CROSS_ORIGIN_HEADERS.contains(name.toLowerCase(Locale.ROOT)));
+            h.keySet().removeIf(
+                    name -> !CROSS_ORIGIN_HEADERS.contains(name.toLowerCase(Locale.ROOT)));
             target = withoutUserInfo(next);
         }
         return new Cursor(target, h, redirects + 1);
@@ -53,8 +54,9 @@ final class Cursor {
             return uri;
         }
         try {
-            return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getRawPath() == null ? null
-                    : uri.getPath(), uri.getQuery(), uri.getFragment());
+            return new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(),
+                    uri.getRawPath() == null ? null : uri.getPath(), uri.getQuery(),
+                    uri.getFragment());
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(e);
         }

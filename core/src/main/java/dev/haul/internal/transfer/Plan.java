@@ -19,7 +19,8 @@ record Plan(long requestedFrom, long rangeStart, long rangeEnd, String opaqueRan
             Validators validators, boolean conditional) {
 
     /** The plan for a download holding {@code held} bytes of the caller's range. */
-    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held, Validators validators,
+    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held,
+            Validators validators,
                    boolean conditional) {
         long from = rangeStart + held;
         boolean ranged = opaqueRange == null && (from > 0 || rangeEnd >= 0);

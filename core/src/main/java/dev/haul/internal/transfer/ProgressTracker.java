@@ -45,7 +45,8 @@ final class ProgressTracker {
     }
 
     TransferEvents.Snapshot snapshot() {
-        return new TransferEvents.Snapshot(done, total, source, bytesPerSecond, attempt, connections);
+        return new TransferEvents.Snapshot(done, total, source, bytesPerSecond, attempt,
+                connections);
     }
 
     void attempt(int n) {

@@ -31,25 +31,29 @@ final class Redirects {
     }
 
     /** The decision for a redirect to {@code location} (null when it had none or a bad one). */
-    static Decision decide(Cursor from, URI location, int maxRedirects, boolean keepCredentials, String url) {
+    static Decision decide(Cursor from, URI location, int maxRedirects, boolean keepCredentials,
+            String url) {
         if (location == null) {
-            return new Refuse(new DownloadException(Reason.PROTOCOL, url, "redirect with an invalid Location"));
+            return new Refuse(new DownloadException(Reason.PROTOCOL, url,
+                    "redirect with an invalid Location"));
         }
-        String scheme = location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
+        String scheme =
+                location.getScheme() == null ? "" : location.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            return new Refuse(new DownloadException(Reason.POLICY, url, "redirect to a non-HTTP URL refused: "
-                    + scheme + ":"));
+            return new Refuse(new DownloadException(Reason.POLICY, url,
+                    "redirect to a non-HTTP URL refused: " + scheme + ":"));
         }
         if (location.getHost() == null || location.getHost().isEmpty()) {
-            return new Refuse(new DownloadException(Reason.PROTOCOL, url, "redirect to a URL without a host"));
+            return new Refuse(new DownloadException(Reason.PROTOCOL, url,
+                    "redirect to a URL without a host"));
         }
         if (from.uri.getScheme().equalsIgnoreCase("https") && scheme.equals("http")) {
-            return new Refuse(new DownloadException(Reason.POLICY, url, "redirect from HTTPS to HTTP refused: "
-                    + Redaction.redact(location)));
+            return new Refuse(new DownloadException(Reason.POLICY, url,
+                    "redirect from HTTPS to HTTP refused: " + Redaction.redact(location)));
         }
         if (from.redirects + 1 > maxRedirects) {
-            return new Refuse(new DownloadException(Reason.POLICY, url, "too many redirects (more than "
-                    + maxRedirects + ")"));
+            return new Refuse(new DownloadException(Reason.POLICY, url,
+                    "too many redirects (more than " + maxRedirects + ")"));
         }
         return new Follow(from.redirectTo(location, keepCredentials));
     }

@@ -70,7 +70,8 @@ final class ResponseCheck {
      * @param totalSource     where {@code total} came from
      */
     record Accept(long bodyBytes, boolean startOver, boolean wholeBody, Validators validators,
-                  boolean newRepresentation, long total, TotalSource totalSource) implements Verdict {
+                  boolean newRepresentation, long total, TotalSource totalSource)
+            implements Verdict {
     }
 
     static Verdict check(ResponseHead head, Plan plan, Limits limits, URI base, long nowMillis) {
@@ -99,7 +100,8 @@ final class ResponseCheck {
                     RetryAfter.parse(head.header("Retry-After"), nowMillis));
         }
         long contentLength = head.contentLength();
-        String contentType = head.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+        String contentType =
+                head.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
         Validators offered = Validators.of(head.header("ETag"), head.header("Last-Modified"), -1);
         Accept accept;
         if (status == 206 && plan.opaqueRange() == null) {
@@ -114,38 +116,42 @@ final class ResponseCheck {
                 return refuse(url, "206 without a valid Content-Range");
             }
             if (cr.first() != plan.requestedFrom()) {
-                return refuse(url, "asked for bytes from " + plan.requestedFrom() + ", server sent from "
-                        + cr.first());
+                return refuse(url, "asked for bytes from " + plan.requestedFrom()
+                        + ", server sent from " + cr.first());
             }
             if (plan.rangeEnd() >= 0 ? cr.last() > plan.rangeEnd()
                     : (cr.total() >= 0 && cr.last() != cr.total() - 1)) {
-                return refuse(url, "Content-Range " + cr.first() + "-" + cr.last() + "/" + cr.total()
-                        + " does not end where asked");
+                return refuse(url, "Content-Range " + cr.first() + "-" + cr.last() + "/"
+                        + cr.total() + " does not end where asked");
             }
             Validators held = plan.validators();
             if (held.total() >= 0 && cr.total() >= 0 && cr.total() != held.total()) {
-                return refuse(url, "resource length changed from " + held.total() + " to " + cr.total());
+                return refuse(url, "resource length changed from " + held.total() + " to "
+                        + cr.total());
             }
             if (contentLength >= 0 && contentLength != cr.length()) {
-                return refuse(url, "Content-Length " + contentLength + " disagrees with Content-Range");
+                return refuse(url, "Content-Length " + contentLength
+                        + " disagrees with Content-Range");
             }
             boolean first = held.ifRange() == null && held.total() < 0;
-            Validators next = first ? Validators.of(offered.etag(), offered.lastModified(), cr.total())
+            Validators next = first
+                    ? Validators.of(offered.etag(), offered.lastModified(), cr.total())
                     : held.withTotal(cr.total());
             accept = new Accept(cr.length(), false, false, next, first, plan.held() + cr.length(),
                     TotalSource.CONTENT_RANGE);
         } else {
-            boolean wasRanged = plan.requestedFrom() > 0 || plan.rangeEnd() >= 0 || plan.opaqueRange() != null;
+            boolean wasRanged =
+                    plan.requestedFrom() > 0 || plan.rangeEnd() >= 0 || plan.opaqueRange() != null;
             boolean startOver = wasRanged && plan.held() > 0;
             if (startOver && !limits.canStartOver()) {
-                return new Refuse(new DownloadException(Reason.CANNOT_RESUME, url, "server sent the whole body ("
-                        + status + ") instead of resuming at byte " + plan.requestedFrom()
-                        + ", and delivered chunks cannot be taken back"));
+                return new Refuse(new DownloadException(Reason.CANNOT_RESUME, url,
+                        "server sent the whole body (" + status + ") instead of resuming at byte "
+                        + plan.requestedFrom() + ", and delivered chunks cannot be taken back"));
             }
             long bodyBytes = status == 206 ? -1 : contentLength;
             accept = new Accept(bodyBytes, startOver, wasRanged,
-                    Validators.of(offered.etag(), offered.lastModified(), contentLength), true, contentLength,
-                    TotalSource.CONTENT_LENGTH);
+                    Validators.of(offered.etag(), offered.lastModified(), contentLength), true,
+                    contentLength, TotalSource.CONTENT_LENGTH);
         }
         long total = accept.bodyBytes() < 0 ? -1
                 : (accept.startOver() || accept.wholeBody() ? 0 : plan.held()) + accept.bodyBytes();
@@ -154,20 +160,22 @@ final class ResponseCheck {
                     + " bytes exceeds the memory cap of " + limits.maxMemoryBytes()));
         }
         if (limits.expectedSize() >= 0 && total >= 0 && total != limits.expectedSize()) {
-            return new Refuse(new DownloadException(Reason.INTEGRITY, url, "server announces " + total
-                    + " bytes, expected " + limits.expectedSize()));
+            return new Refuse(new DownloadException(Reason.INTEGRITY, url, "server announces "
+                    + total + " bytes, expected " + limits.expectedSize()));
         }
         return accept;
     }
 
     static DownloadException httpFailure(int status, String url) {
         if (status >= 300 && status < 400) {
-            // We send no conditional request, and a redirect needs a Location: either is a broken server.
+            // We send no conditional request, and a redirect needs a Location: either is a broken
+            // server.
             return new DownloadException(Reason.PROTOCOL, url, status, status == 304
-                    ? "unsolicited 304 Not Modified" : "redirect status " + status + " without Location", null);
+                    ? "unsolicited 304 Not Modified"
+                    : "redirect status " + status + " without Location", null);
         }
-        return new DownloadException(RetryRules.transientStatus(status) ? Reason.HTTP_TRANSIENT : Reason.HTTP_STATUS,
-                url, status, "HTTP " + status, null);
+        return new DownloadException(RetryRules.transientStatus(status) ? Reason.HTTP_TRANSIENT
+                : Reason.HTTP_STATUS, url, status, "HTTP " + status, null);
     }
 
     private static Refuse refuse(String url, String message) {

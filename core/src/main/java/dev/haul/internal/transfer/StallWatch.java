@@ -48,7 +48,8 @@ final class StallWatch implements Activity {
     private void check() {
         long idle = busy || throttled ? 0 : time.nanoTime() - lastNanos;
         if (idle >= stallNanos) {
-            fire(new DownloadException(Reason.STALLED, url, "no data for " + (stallNanos / 1_000_000) + " ms"));
+            fire(new DownloadException(Reason.STALLED, url, "no data for "
+                    + (stallNanos / 1_000_000) + " ms"));
         } else {
             schedule(this::check, stallNanos - idle);
         }

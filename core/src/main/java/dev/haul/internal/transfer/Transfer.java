@@ -47,11 +47,11 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <h2>States</h2>
  * <pre>
- *   QUEUED ──admitted──▶ STARTING ──▶ REQUESTING ──head──▶ RECEIVING ──body complete──▶ COMMITTING ──▶ SUCCEEDED
- *                                        ▲   │ redirect         │ attempt failed
- *                                        │   └────────◀─────────┤
- *                                        └──── BACKING_OFF ◀────┘ (retry after a delay)
- *   any state before COMMITTING ──stop──▶ STOPPED (cancelled, or the future's timeout / the deadline)
+ *   QUEUED ──admitted──▶ STARTING ──▶ REQUESTING ──head──▶ RECEIVING ──body complete──▶ COMMITTING
+ *                                        ▲   │ redirect         │ attempt failed            │
+ *                                        │   └────────◀─────────┤                           ▼
+ *                                        └──── BACKING_OFF ◀────┘ (retry after a delay) SUCCEEDED
+ *   any state before COMMITTING ──stop──▶ STOPPED (cancelled, or the future's timeout or deadline)
  *   any state before SUCCEEDED ──failure──▶ FAILED
  * </pre>
  * A transfer holds no thread while QUEUED or BACKING_OFF: admission and the retry timer resume it
@@ -81,9 +81,13 @@ import java.util.concurrent.RejectedExecutionException;
 public final class Transfer {
 
     /** The states of a download; see the class comment. */
-    public enum State { QUEUED, STARTING, REQUESTING, RECEIVING, BACKING_OFF, COMMITTING, SUCCEEDED, FAILED, STOPPED }
+    public enum State {
+        QUEUED, STARTING, REQUESTING, RECEIVING, BACKING_OFF, COMMITTING, SUCCEEDED, FAILED, STOPPED
+    }
 
-    /** Redirect and error bodies are read up to this much (to keep the connection), then dropped. */
+    /**
+     * Redirect and error bodies are read up to this much (to keep the connection), then dropped.
+     */
     private static final int DRAIN_LIMIT = 64 * 1024;
 
     private final TransferContext ctx;
@@ -147,7 +151,8 @@ public final class Transfer {
     }
 
     /** The attempt failed; {@code bodyBytes} arrived before it did. */
-    private record Failed(DownloadException failure, Duration retryAfter, long bodyBytes) implements Outcome {
+    private record Failed(DownloadException failure, Duration retryAfter, long bodyBytes)
+            implements Outcome {
     }
 
     /** A 416 to a resume: the held bytes must go, and the body is fetched again from byte 0. */
@@ -158,11 +163,15 @@ public final class Transfer {
     private record NotModified() implements Outcome {
     }
 
-    /** The server asked every client of this host to wait (Retry-After) until {@code untilNanos}. */
+    /**
+     * The server asked every client of this host to wait (Retry-After) until {@code untilNanos}.
+     */
     private record HostPaused(long untilNanos) implements Outcome {
     }
 
-    /** The response named a file whose part from an earlier run can be continued: ask again, ranged. */
+    /**
+     * The response named a file whose part from an earlier run can be continued: ask again, ranged.
+     */
     private record Reopened() implements Outcome {
     }
 
@@ -217,7 +226,10 @@ public final class Transfer {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Queues the download: it starts once the manager's limits admit it. Runs on the caller's thread. */
+    /**
+     * Queues the download: it starts once the manager's limits admit it. Runs on the caller's
+     * thread.
+     */
     public void start() {
         try {
             events.queued();
@@ -226,8 +238,9 @@ public final class Transfer {
             return;
         }
         if (spec.deadline() != null) {
-            TimeSource.Cancellable task = time.schedule(() -> stop(new DownloadException(Reason.DEADLINE, url,
-                    "deadline of " + spec.deadline() + " passed")), spec.deadline().toNanos());
+            TimeSource.Cancellable task = time.schedule(
+                    () -> stop(new DownloadException(Reason.DEADLINE, url, "deadline of "
+                    + spec.deadline() + " passed")), spec.deadline().toNanos());
             synchronized (lock) {
                 deadlineTask = task;
             }
@@ -236,7 +249,8 @@ public final class Transfer {
         synchronized (lock) {
             admission = admitted;
         }
-        admitted.thenAccept(this::admitted);
+        // admitted() ends the transfer itself on any failure; the derived future has nothing to add
+        var unused = admitted.thenAccept(this::admitted);
     }
 
     /** A place under the limits is ours: go, on a transfer thread. */
@@ -308,7 +322,8 @@ public final class Transfer {
         synchronized (lock) {
             // Queued and backing-off transfers wait for admission or their timer; a stale run()
             // (a wake that raced with the thread that scheduled it) must not skip that wait.
-            boolean waiting = (state == State.QUEUED || state == State.BACKING_OFF) && stopReason == null;
+            boolean waiting =
+                    (state == State.QUEUED || state == State.BACKING_OFF) && stopReason == null;
             if (running || ended || waiting) {
                 return;
             }
@@ -398,8 +413,10 @@ public final class Transfer {
             case FILE -> openFile(spec.path());
             case STREAM -> sink = new StreamSink(spec.callback(), url);
             case MEMORY -> sink = new MemorySink(spec.maxMemoryBytes(), url);
-            case DIRECTORY -> checkDirectory(spec.path()); // the file opens once a response names it
-            default -> throw new DownloadException(Reason.POLICY, url, "unsupported destination " + spec.kind());
+            // the file opens once a response names it
+            case DIRECTORY -> checkDirectory(spec.path());
+            default -> throw new DownloadException(Reason.POLICY, url,
+                    "unsupported destination " + spec.kind());
         }
         opened = true;
         if (checksum == null) {
@@ -417,15 +434,16 @@ public final class Transfer {
 
     private void openFile(Path path) throws Exception {
         // The seed's resume pattern: "Range: bytes=N-" with an outfile of N bytes continues it.
-        boolean continueFile = spec.continueExisting() || (callerRange != null && callerRange.first() > 0
-                && callerRange.last() < 0 && sizeOf(path) == callerRange.first());
+        boolean continueFile = spec.continueExisting()
+                || (callerRange != null && callerRange.first() > 0 && callerRange.last() < 0
+                && sizeOf(path) == callerRange.first());
         RangeSpec base = continueFile ? null : callerRange;
         if (continueFile) {
             rangeStart = 0;
             rangeEnd = -1;
         }
-        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri().toString(), base, continueFile,
-                ctx.fsync(), ctx.flushing());
+        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri().toString(), base,
+                continueFile, ctx.fsync(), ctx.flushing());
         sink = fs;
         FileSink.Found found = fs.found();
         checksum = newChecksum();
@@ -442,7 +460,8 @@ public final class Transfer {
                     }
                 });
             } catch (IOException | IllegalStateException e) {
-                throw new DownloadException(Reason.LOCAL_IO, url, "cannot read " + fs.part() + ": " + e.getMessage(), e);
+                throw new DownloadException(Reason.LOCAL_IO, url, "cannot read " + fs.part() + ": "
+                        + e.getMessage(), e);
             }
         }
         received = found.bytes();
@@ -451,8 +470,8 @@ public final class Transfer {
 
     private void checkDirectory(Path dir) throws DownloadException {
         if (!Files.isDirectory(dir)) {
-            throw new DownloadException(Reason.LOCAL_IO, url, Files.exists(dir) ? "not a directory: " + dir
-                    : "directory does not exist: " + dir);
+            throw new DownloadException(Reason.LOCAL_IO, url, Files.exists(dir)
+                    ? "not a directory: " + dir : "directory does not exist: " + dir);
         }
     }
 
@@ -492,13 +511,14 @@ public final class Transfer {
         if (pausedUntil - time.nanoTime() > 0) {
             return new HostPaused(pausedUntil);
         }
-        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators, spec.conditional());
+        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators,
+                spec.conditional());
         ExchangeRequest request;
         try {
             request = RequestFactory.build(cursor, plan, extras());
         } catch (IllegalArgumentException e) {
-            return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: " + e.getMessage(), e),
-                    null, 0);
+            return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: "
+                    + e.getMessage(), e), null, 0);
         }
         Exchange ex = session.transport().newExchange(request);
         StallWatch watch = new StallWatch(time, ex, spec.stallTimeout().toNanos(), url);
@@ -513,7 +533,8 @@ public final class Transfer {
         long[] bodyBytes = {0};
         long expected = -1;
         try {
-            watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis() + " ms");
+            watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis()
+                    + " ms");
             ResponseHead head = ex.send();
             watch.headArrived();
             keepCookies(head);
@@ -544,7 +565,8 @@ public final class Transfer {
                 return new RangeRefused();
             }
             if (verdict instanceof ResponseCheck.Refuse r) {
-                return new Failed(r.failure(), null, 0); // closing the exchange unread drops the connection
+                // closing the exchange unread drops the connection
+                return new Failed(r.failure(), null, 0);
             }
             ResponseCheck.Accept accept = (ResponseCheck.Accept) verdict;
             if (sink == null) { // a directory destination: the response names the file
@@ -563,15 +585,16 @@ public final class Transfer {
                 state = State.RECEIVING;
             }
             BodySource source = rateGate.around(Stages.watched(ex::read, watch), watch);
-            BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(sink::write, n -> {
+            BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(
+                    sink::write, n -> {
                 bodyBytes[0] += n;
                 received += n;
                 progress.advance(n);
             }), checksum), expected, url), watch);
             Pipe.copy(source, target, buffer);
             if (expected >= 0 && bodyBytes[0] < expected) {
-                return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after " + bodyBytes[0]
-                        + " of " + expected + " bytes"), null, bodyBytes[0]);
+                return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after "
+                        + bodyBytes[0] + " of " + expected + " bytes"), null, bodyBytes[0]);
             }
             return new Completed();
         } catch (DownloadException e) {
@@ -584,10 +607,12 @@ public final class Transfer {
                 return new Failed(fired, null, bodyBytes[0]);
             }
             DownloadException failure = Failures.classify(e, url);
-            if (failure.reason() == Reason.NETWORK && (bodyBytes[0] > 0 || expected >= 0 || e instanceof EOFException)
+            if (failure.reason() == Reason.NETWORK
+                    && (bodyBytes[0] > 0 || expected >= 0 || e instanceof EOFException)
                     && state() == State.RECEIVING) {
-                failure = new DownloadException(Reason.NETWORK, url, "connection closed after " + bodyBytes[0]
-                        + (expected >= 0 ? " of " + expected : "") + " body bytes", e);
+                failure = new DownloadException(Reason.NETWORK, url, "connection closed after "
+                        + bodyBytes[0] + (expected >= 0 ? " of " + expected : "")
+                        + " body bytes", e);
             }
             return new Failed(failure, null, bodyBytes[0]);
         } finally {
@@ -599,7 +624,10 @@ public final class Transfer {
         }
     }
 
-    /** Acts on a body to store: start over if needed, remember the representation, tell the listener. */
+    /**
+     * Acts on a body to store: start over if needed, remember the representation, tell the
+     * listener.
+     */
     private void accept(ResponseCheck.Accept a, Plan plan, ResponseHead head) throws Exception {
         if (a.startOver()) {
             startOver();
@@ -614,7 +642,8 @@ public final class Transfer {
             try {
                 sink.representation(validators);
             } catch (IOException e) {
-                throw new DownloadException(Reason.LOCAL_IO, url, "cannot record the resume state: " + e.getMessage(), e);
+                throw new DownloadException(Reason.LOCAL_IO, url, "cannot record the resume state: "
+                        + e.getMessage(), e);
             }
         }
         progress.total(a.total(), a.totalSource());
@@ -626,12 +655,15 @@ public final class Transfer {
         events.response(head, lastUri);
     }
 
-    /** The cookies, the host's netrc credentials and the caller's conditions for the next request. */
+    /**
+     * The cookies, the host's netrc credentials and the caller's conditions for the next request.
+     */
     private RequestFactory.Extras extras() {
         EngineConfig.Cookies cookies = ctx.cookies();
         String cookie = cookies == null ? null : cookies.header(Cursor.withoutUserInfo(cursor.uri));
         String authorization = ctx.credentials(cursor.uri.getHost());
-        return new RequestFactory.Extras(cookie, authorization, spec.ifNoneMatch(), spec.ifModifiedSince());
+        return new RequestFactory.Extras(cookie, authorization, spec.ifNoneMatch(),
+                spec.ifModifiedSince());
     }
 
     /** Every response's cookies go to the jar, redirects' too; the jar decides what it keeps. */
@@ -672,19 +704,23 @@ public final class Transfer {
      * Decides what follows a failed attempt. Returns true when the transfer waits (a retry is
      * scheduled) or ended, false when the next attempt can start at once.
      */
-    private boolean retryLater(DownloadException failure, Duration retryAfter, long bodyBytes) throws Exception {
+    private boolean retryLater(DownloadException failure, Duration retryAfter,
+            long bodyBytes) throws Exception {
         boolean progressed = bodyBytes > 0 && rangeStart + received > furthest;
         if (progressed) {
-            furthest = rangeStart + received; // progress renews the budget; starting over is not progress
+            // progress renews the budget; starting over is not progress
+            furthest = rangeStart + received;
         }
         retriesUsed = RetryRules.budgetAfter(retriesUsed, progressed);
         Duration untilDeadline = spec.deadline() == null ? null
                 : spec.deadline().minusNanos(time.nanoTime() - startNanos);
-        if (retryAfter != null && failure.reason() == Reason.HTTP_TRANSIENT && !retryAfter.isNegative()) {
+        if (retryAfter != null && failure.reason() == Reason.HTTP_TRANSIENT
+                && !retryAfter.isNegative()) {
             // The server asked every client to wait: every download to this host waits with us.
             ctx.pause(Cursor.origin(cursor.uri), time.nanoTime() + retryAfter.toNanos());
         }
-        RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(), retryAfter,
+        RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(),
+                retryAfter,
                 received, validators, sink != null && !sink.canReset(), untilDeadline);
         if (d instanceof RetryRules.GiveUp g) {
             end(State.FAILED, g.failure());
@@ -743,7 +779,8 @@ public final class Transfer {
                 sink.reset();
             }
         } catch (IOException e) {
-            throw new DownloadException(Reason.LOCAL_IO, url, "cannot truncate the part file: " + e.getMessage(), e);
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot truncate the part file: "
+                    + e.getMessage(), e);
         }
         received = 0;
         if (checksum != null) {
@@ -758,8 +795,8 @@ public final class Transfer {
     private void finish() throws Exception {
         long size = received;
         if (spec.expectedSize() >= 0 && size != spec.expectedSize()) {
-            end(State.FAILED, new DownloadException(Reason.INTEGRITY, url, "got " + size + " bytes, expected "
-                    + spec.expectedSize()));
+            end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
+                    "got " + size + " bytes, expected " + spec.expectedSize()));
             return;
         }
         String sha = null;
@@ -768,29 +805,33 @@ public final class Transfer {
                 sha = checksum.finish();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url, "interrupted while verifying the SHA-256", e));
+                end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
+                        "interrupted while verifying the SHA-256", e));
                 return;
             }
             if (!sha.equals(spec.expectedSha256())) {
-                end(State.FAILED, new DownloadException(Reason.INTEGRITY, url, "SHA-256 mismatch: expected "
-                        + spec.expectedSha256() + ", got " + sha));
+                end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
+                        "SHA-256 mismatch: expected " + spec.expectedSha256() + ", got " + sha));
                 return;
             }
         }
-        // The final events run before the commit: user code that throws here leaves the destination alone.
+        // The final events run before the commit: user code that throws here leaves the destination
+        // alone.
         progress.complete();
         progress.succeeded();
         synchronized (lock) {
             if (stopReason != null) {
                 throw new Stopped();
             }
-            state = State.COMMITTING; // from here on, stop() is refused: the result is ours to report
+            // from here on, stop() is refused: the result is ours to report
+            state = State.COMMITTING;
         }
         Object body;
         try {
             body = sink.commit();
         } catch (IOException e) {
-            end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url, "cannot complete the file: " + e, e));
+            end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
+                    "cannot complete the file: " + e, e));
             return;
         }
         sink = null; // committed: nothing to close
@@ -798,7 +839,8 @@ public final class Transfer {
             setFileTime(file, lastHead);
         }
         TransferEvents.Result result = new TransferEvents.Result(body, lastHead,
-                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts, resumedFrom,
+                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts,
+                resumedFrom,
                 time.nanoTime() - startNanos);
         end(State.SUCCEEDED, result);
     }
@@ -826,11 +868,12 @@ public final class Transfer {
             sink.close(false); // an empty part of our own: nothing to keep
             sink = null;
         }
-        end(State.SUCCEEDED, new TransferEvents.Result(body, lastHead, lastUri, size, null, attempts, 0,
+        end(State.SUCCEEDED, new TransferEvents.Result(body, lastHead, lastUri, size, null,
+                attempts, 0,
                 time.nanoTime() - startNanos));
     }
 
-    /** Sets the file's modification time from Last-Modified, as wget does and curl -R; best effort. */
+    /** Sets the file's time from Last-Modified, as wget does and curl -R; best effort. */
     private void setFileTime(Path file, ResponseHead head) {
         String lm = head == null ? null : head.header("Last-Modified");
         if (lm == null) {
@@ -943,8 +986,10 @@ public final class Transfer {
             h.put("Accept-Encoding", "identity"); // byte offsets must mean bytes of the stored file
         }
         String userInfo = spec.uri().getRawUserInfo();
-        if (userInfo != null && spec.headers().keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
-            String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        if (userInfo != null
+                && spec.headers().keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
+            String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"),
+                    StandardCharsets.UTF_8);
             h.put("Authorization", "Basic "
                     + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8)));
         }

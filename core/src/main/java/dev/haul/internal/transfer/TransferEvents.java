@@ -33,8 +33,11 @@ public interface TransferEvents {
     /** The whole percentage for the seed's progress callback: rising, 100 only on success. */
     void percent(int percent) throws DownloadException;
 
-    /** An attempt failed and another follows after {@code delay}, asking from {@code resumeFrom}. */
-    void retry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom) throws DownloadException;
+    /**
+     * An attempt failed and another follows after {@code delay}, asking from {@code resumeFrom}.
+     */
+    void retry(DownloadException cause, int nextAttempt, Duration delay,
+            long resumeFrom) throws DownloadException;
 
     /** The download succeeded. */
     void succeeded(Result result);
@@ -42,7 +45,9 @@ public interface TransferEvents {
     /** The download failed with a typed failure, or ended by a timeout of its future. */
     void failed(Throwable failure);
 
-    /** The download's future was cancelled (by the caller or a closing manager) and it has stopped. */
+    /**
+     * The download's future was cancelled (by the caller or a closing manager) and it has stopped.
+     */
     void cancelled();
 
     /**
@@ -61,7 +66,7 @@ public interface TransferEvents {
      * @param head       the head of the response that completed the body (the last one)
      * @param finalUri   the URI that served it, without userinfo
      */
-    record Result(Object body, ResponseHead head, URI finalUri, long size, String sha256, int attempts,
-                  long resumedFrom, long elapsedNanos) {
+    record Result(Object body, ResponseHead head, URI finalUri, long size, String sha256,
+                  int attempts, long resumedFrom, long elapsedNanos) {
     }
 }

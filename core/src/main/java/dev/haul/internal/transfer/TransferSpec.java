@@ -11,7 +11,8 @@ import java.util.Map;
  * One download as the engine sees it: the public request with the manager's defaults filled in,
  * and where its bytes go. Built by {@code dev.haul.DownloadManager}.
  *
- * @param uri            the URL, possibly with userinfo (sent as Basic credentials, never as part of the URL)
+ * @param uri            the URL, possibly with userinfo (sent as Basic credentials, never as
+ *                       part of the URL)
  * @param headers        the caller's headers, in order, without Range (which is {@code range})
  * @param range          the caller's Range header, or null
  * @param kind           where the bytes go
@@ -23,16 +24,18 @@ import java.util.Map;
  * @param deadline       the time the whole download may take, or null
  * @param wantsPercent   whether a percent callback listens
  * @param maxBytesPerSecond this download's bandwidth limit; 0 for none
- * @param ifNoneMatch    an ETag: download only if the representation changed (304 otherwise), or null
+ * @param ifNoneMatch    an ETag: download only if the representation changed (304
+ *                       otherwise), or null
  * @param ifModifiedSince an HTTP date: download only if modified since (304 otherwise), or null
  * @param remoteTime     set a file's modification time from the response's Last-Modified
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
-                           long totalSizeHint, long expectedSize, String expectedSha256, RetryPolicy retryPolicy,
-                           Duration stallTimeout, Duration responseTimeout, Duration deadline, int maxRedirects,
-                           boolean keepCredentialsOnRedirect, boolean wantsPercent, long maxBytesPerSecond,
-                           String ifNoneMatch, String ifModifiedSince, boolean remoteTime) {
+                           long totalSizeHint, long expectedSize, String expectedSha256,
+                           RetryPolicy retryPolicy, Duration stallTimeout, Duration responseTimeout,
+                           Duration deadline, int maxRedirects, boolean keepCredentialsOnRedirect,
+                           boolean wantsPercent, long maxBytesPerSecond, String ifNoneMatch,
+                           String ifModifiedSince, boolean remoteTime) {
 
     /** Whether the request is conditional: a 304 then means "unchanged", a success. */
     public boolean conditional() {

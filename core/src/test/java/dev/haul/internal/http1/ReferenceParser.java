@@ -54,7 +54,7 @@ final class ReferenceParser {
     /** Thrown inside the parser to stop at the first failure. */
     private static final class Stop extends Exception {
         private static final long serialVersionUID = 1L;
-        final Verdict verdict;
+        final transient Verdict verdict; // never serialized: it stops the parser and is caught
 
         Stop(Verdict verdict) {
             super(null, null, false, false);
