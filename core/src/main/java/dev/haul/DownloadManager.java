@@ -3,6 +3,7 @@ package dev.haul;
 import dev.haul.internal.Engine;
 import dev.haul.internal.EngineConfig;
 import dev.haul.internal.Redaction;
+import dev.haul.internal.http.HttpDate;
 import dev.haul.internal.http.ProxyRoute;
 import dev.haul.internal.net.Netrc;
 import dev.haul.internal.net.ProxyEnvironment;
@@ -302,8 +303,7 @@ public final class DownloadManager implements AutoCloseable {
                 request.progressCallback() != null, request.maxBytesPerSecond(),
                         request.ifNoneMatch(),
                 request.ifModifiedSince() == null ? null
-                        : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                        .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
+                        : HttpDate.format(request.ifModifiedSince()),
                 request.remoteTime());
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
@@ -692,9 +692,9 @@ public final class DownloadManager implements AutoCloseable {
          * The bandwidth limit every download of this manager shares, in bytes per second (0, the
          * default, for none); see {@link DownloadManager#setMaxBytesPerSecond(long)} to change it
          * later and {@link DownloadRequest.Builder#maxBytesPerSecond(long)} for one download's.
-          *
-          * @param bytesPerSecond the shared limit; 0 for none
-          * @return this builder
+         *
+         * @param bytesPerSecond the shared limit; 0 for none
+         * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
