@@ -49,8 +49,9 @@ public final class Engine implements TransferContext {
     private final HostLimiter limiter;
     private final Map<Transfer, Runnable> running = new ConcurrentHashMap<>();
     private final TokenBucket sharedLimit;
-    /** Origins a server asked to be left alone (429/503 with Retry-After), until when (
-            clock nanos). */
+    /**
+     * Origins a server asked to be left alone (429/503 with Retry-After), until when (clock nanos).
+     */
     private final Map<String, Long> pausedUntil = new ConcurrentHashMap<>();
     private final Object idle = new Object();
     private volatile boolean closed;
