@@ -70,13 +70,23 @@ public final class DownloadManager implements AutoCloseable {
     private static final Object SHARED_LOCK = new Object();
     private static DownloadManager shared;
 
+    /**
+     * Bodies smaller than this use one connection: 4 MiB. Below it, a second connection's
+     * round trip and slow start do not pay for themselves (bench/README.md).
+     */
+    public static final long DEFAULT_SPLIT_THRESHOLD = 4L * 1024 * 1024;
+
     private final Engine engine;
     private final DownloadListener listener;
+    private final Connections connections;
+    private final long splitThreshold;
     private final AtomicLong ids = new AtomicLong();
 
     private DownloadManager(Builder b) {
         this.engine = new Engine(b.toConfig());
         this.listener = b.listener;
+        this.connections = b.connections;
+        this.splitThreshold = b.splitThreshold;
     }
 
     /**
@@ -304,7 +314,9 @@ public final class DownloadManager implements AutoCloseable {
                 request.ifModifiedSince() == null ? null
                         : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
                         .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
-                request.remoteTime());
+                request.remoteTime(),
+                request.connections() != null ? request.connections() : connections,
+                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold);
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
         engine.start(transfer, download::cancel);
@@ -396,6 +408,8 @@ public final class DownloadManager implements AutoCloseable {
         private long maxBytesPerSecond;
         private Path netrc;
         private CookieJar cookieJar;
+        private Connections connections = Connections.single();
+        private long splitThreshold = DEFAULT_SPLIT_THRESHOLD;
 
         private Builder() {
         }
@@ -697,6 +711,33 @@ public final class DownloadManager implements AutoCloseable {
          */
         public Builder netrc(Path file) {
             this.netrc = file;
+            return this;
+        }
+
+        /**
+         * The connections a download may use unless its request says otherwise; see
+         * {@link Connections}. Default {@link Connections#single()}.
+         *
+         * @param connections single, fixed or adaptive
+         * @return this builder
+         */
+        public Builder connections(Connections connections) {
+            this.connections = Objects.requireNonNull(connections, "connections");
+            return this;
+        }
+
+        /**
+         * The smallest body split over several connections, unless a request says otherwise.
+         * Default {@link DownloadManager#DEFAULT_SPLIT_THRESHOLD}.
+         *
+         * @param bytes the threshold
+         * @return this builder
+         */
+        public Builder splitThreshold(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("splitThreshold < 0: " + bytes);
+            }
+            this.splitThreshold = bytes;
             return this;
         }
 

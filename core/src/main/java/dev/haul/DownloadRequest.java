@@ -53,6 +53,8 @@ public final class DownloadRequest {
     private final String ifNoneMatch;
     private final java.time.Instant ifModifiedSince;
     private final boolean remoteTime;
+    private final Connections connections;
+    private final long splitThreshold;
 
     private DownloadRequest(Builder b) {
         this.uri = b.uri;
@@ -74,6 +76,8 @@ public final class DownloadRequest {
         this.ifNoneMatch = b.ifNoneMatch;
         this.ifModifiedSince = b.ifModifiedSince;
         this.remoteTime = b.remoteTime;
+        this.connections = b.connections;
+        this.splitThreshold = b.splitThreshold;
     }
 
     /**
@@ -283,6 +287,24 @@ public final class DownloadRequest {
         return remoteTime;
     }
 
+    /**
+     * The connections this download may use.
+     *
+     * @return the connections, or null for the manager's default
+     */
+    public Connections connections() {
+        return connections;
+    }
+
+    /**
+     * The smallest body split over several connections.
+     *
+     * @return the threshold in bytes, or -1 for the manager's default
+     */
+    public long splitThreshold() {
+        return splitThreshold;
+    }
+
     @Override
     public String toString() {
         return "DownloadRequest{" + Redaction.redact(uri) + "}";
@@ -310,6 +332,8 @@ public final class DownloadRequest {
         private String ifNoneMatch;
         private java.time.Instant ifModifiedSince;
         private boolean remoteTime;
+        private Connections connections;
+        private long splitThreshold = -1;
 
         private Builder(URI uri) {
             uri(uri);
@@ -335,6 +359,8 @@ public final class DownloadRequest {
             this.ifNoneMatch = r.ifNoneMatch;
             this.ifModifiedSince = r.ifModifiedSince;
             this.remoteTime = r.remoteTime;
+            this.connections = r.connections;
+            this.splitThreshold = r.splitThreshold;
         }
 
         /**
@@ -619,6 +645,34 @@ public final class DownloadRequest {
          */
         public Builder remoteTime(boolean remoteTime) {
             this.remoteTime = remoteTime;
+            return this;
+        }
+
+        /**
+         * The connections this download may use (see {@link Connections}); null for the manager's
+         * default.
+         *
+         * @param connections single, fixed or adaptive
+         * @return this builder
+         */
+        public Builder connections(Connections connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        /**
+         * The smallest body split over several connections: smaller ones always use one, because
+         * a second connection costs a round trip that a small body does not repay. -1 for the
+         * manager's default.
+         *
+         * @param bytes the threshold, or -1
+         * @return this builder
+         */
+        public Builder splitThreshold(long bytes) {
+            if (bytes < -1) {
+                throw new IllegalArgumentException("splitThreshold < 0: " + bytes);
+            }
+            this.splitThreshold = bytes;
             return this;
         }
 

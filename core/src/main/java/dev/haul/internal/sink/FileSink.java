@@ -45,7 +45,7 @@ import java.util.function.Consumer;
  * (POSIX locks belong to the process, not the channel); only a registry shared by every manager in
  * the JVM guards the destination from that close to the end of the rename.
  */
-public final class FileSink implements Sink {
+public final class FileSink implements Sink, PositionalSink {
     /** Destinations being written by a download in this JVM; see the class comment for why. */
     private static final java.util.Set<Path> CLAIMED =
             java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -76,13 +76,17 @@ public final class FileSink implements Sink {
     private Validators unsaved;
 
     /** What an earlier run left that this one continues, found when the sink opens. */
-    public record Found(long bytes, Validators validators) {
+    public record Found(long bytes, Validators validators, RangeSet ranges) {
+        Found(long bytes, Validators validators) {
+            this(bytes, validators, RangeSet.prefix(bytes));
+        }
     }
 
     private Found found = new Found(0, Validators.NONE);
 
     /** Bytes written since the last background flush was handed over. */
-    private long unflushed;
+    private final java.util.concurrent.atomic.AtomicLong unflushed =
+            new java.util.concurrent.atomic.AtomicLong();
     /** The last background flush handed over, or null. */
     private CompletableFuture<Void> flush;
     /** What a background flush failed with: the part's bytes may not be on disk. */
@@ -211,13 +215,21 @@ public final class FileSink implements Sink {
         Files.deleteIfExists(Sidecar.tempOf(meta));
         long size = channel.size();
         Sidecar.Contents c = size > 0 ? Sidecar.read(meta, size) : null;
-        if (c != null && c.sequential() && urlHash.equals(c.urlHash())
+        if (c != null && urlHash.equals(c.urlHash())
                 && c.rangeFirst() == rangeFirst() && c.rangeLast() == rangeLast()) {
             Validators v = c.validators();
-            if (v.ifRange() != null && (v.total() < 0 || size <= v.total())) {
+            if (c.sequential() && v.ifRange() != null && (v.total() < 0 || size <= v.total())) {
                 hasMeta = true;
                 channel.position(size);
                 return new Found(size, v);
+            }
+            // Written by several connections: only the ranges the sidecar lists are body bytes,
+            // and only a strong validator and a total let them be continued.
+            if (!c.sequential() && v.ifRange() != null && v.total() > 0 && !c.done().isEmpty()
+                    && c.done().ranges().get(c.done().ranges().size() - 1)[1] <= Math.min(size,
+                    v.total())) {
+                hasMeta = true;
+                return new Found(c.done().prefixLength(), v, c.done());
             }
         }
         if (size > 0) {
@@ -274,7 +286,7 @@ public final class FileSink implements Sink {
             if (unsaved != null) {
                 saveIfWorthIt();
             }
-            if (fsync && (unflushed += bytes) >= FLUSH_EVERY_BYTES) {
+            if (fsync && unflushed.addAndGet(bytes) >= FLUSH_EVERY_BYTES) {
                 flushInBackground();
             }
         } catch (IOException e) {
@@ -283,12 +295,52 @@ public final class FileSink implements Sink {
         }
     }
 
-    private void flushInBackground() {
+    /**
+     * Writes {@code src} at {@code position} of the part (several connections write at once,
+     * each its own range). The sidecar is the caller's to keep ({@link #saveRanges}).
+     */
+    @Override
+    public void writeAt(long position, ByteBuffer src) throws DownloadException {
+        try {
+            int bytes = src.remaining();
+            long at = position;
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+            if (fsync && unflushed.addAndGet(bytes) >= FLUSH_EVERY_BYTES) {
+                flushInBackground();
+            }
+        } catch (IOException e) {
+            throw new DownloadException(Reason.LOCAL_IO, url, "cannot write " + part + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records in the sidecar that the part holds {@code done} of the representation
+     * {@code validators} names, written by several connections ({@code layout=segments}), forcing
+     * the part first so the sidecar never lists bytes the disk may not have.
+     */
+    @Override
+    public void saveRanges(Validators validators, RangeSet done) throws IOException {
+        if (validators.ifRange() == null || channel == null) {
+            return; // nothing could vouch for these bytes later
+        }
+        unsaved = null;
+        if (fsync) {
+            channel.force(false);
+        }
+        Sidecar.write(meta, new Sidecar.Contents(urlHash, rangeFirst(), rangeLast(), validators,
+                done, false));
+        hasMeta = true;
+    }
+
+    private synchronized void flushInBackground() {
         if (flush != null && !flush.isDone()) {
             // the disk is behind already: the first write after this flush hands over the next
             return;
         }
-        unflushed = 0;
+        unflushed.set(0);
         FileChannel c = channel;
         flush = CompletableFuture.runAsync(() -> {
             try {

@@ -17,13 +17,18 @@ import dev.haul.internal.net.TokenBucket;
 import dev.haul.internal.pipe.Pipe;
 import dev.haul.internal.pipe.RateGate;
 import dev.haul.internal.pipe.Stages;
+import dev.haul.internal.pipe.StallWatch;
+import dev.haul.internal.resume.RangeSet;
 import dev.haul.internal.resume.RangeSpec;
+import dev.haul.internal.segment.ReorderBuffer;
+import dev.haul.internal.segment.SegmentedBody;
 import dev.haul.internal.resume.Validators;
 import dev.haul.internal.retry.Failures;
 import dev.haul.internal.retry.RetryRules;
 import dev.haul.internal.session.Sessions;
 import dev.haul.internal.sink.FileSink;
 import dev.haul.internal.sink.MemorySink;
+import dev.haul.internal.sink.PositionalSink;
 import dev.haul.internal.sink.Sink;
 import dev.haul.internal.sink.StreamSink;
 import java.io.EOFException;
@@ -112,6 +117,8 @@ public final class Transfer {
     /** The terminal event has been sent (or is being sent). */
     private boolean ended;
     private Exchange exchange;
+    /** The body being fetched over several connections, or null. */
+    private SegmentedBody segmented;
     private TimeSource.Cancellable wake;
     private TimeSource.Cancellable deadlineTask;
     private CompletableFuture<Runnable> admission;
@@ -128,6 +135,13 @@ public final class Transfer {
     private long rangeStart;
     private long rangeEnd;
     private long received;
+    /**
+     * Every range of the body held: the prefix {@code [0, received)} for one connection, possibly
+     * several ranges after several connections (then {@code received} is the prefix only).
+     */
+    private RangeSet held = RangeSet.EMPTY;
+    /** The body was completed by several connections: its checksum is computed afterwards. */
+    private boolean completedInPieces;
     private Validators validators = Validators.NONE;
     private int attempts;
     private int retriesUsed;
@@ -161,6 +175,10 @@ public final class Transfer {
 
     /** A 304 to a conditional request: the caller's copy is current. */
     private record NotModified() implements Outcome {
+    }
+
+    /** Several connections found the representation changed: what is held must go. */
+    private record Changed(String why) implements Outcome {
     }
 
     /**
@@ -303,6 +321,13 @@ public final class Transfer {
         if (ex != null) {
             ex.abort(why);
         }
+        SegmentedBody body;
+        synchronized (lock) {
+            body = segmented;
+        }
+        if (body != null) {
+            body.abort(why);
+        }
         if (schedule) {
             execute(); // nobody runs the transfer now: a thread must report the stop
         }
@@ -366,6 +391,20 @@ public final class Transfer {
             }
             if (outcome instanceof NotModified) {
                 finishNotModified();
+                return;
+            }
+            if (outcome instanceof Changed c) {
+                if (sink != null && !sink.canReset() && received > 0) {
+                    end(State.FAILED, new DownloadException(Reason.CANNOT_RESUME, url, c.why()
+                            + ", and delivered chunks cannot be taken back"));
+                    return;
+                }
+                startOver();
+                if (!retryLater(new DownloadException(Reason.NETWORK, url, c.why()
+                        + "; starting over"),
+                        null, 0)) {
+                    continue;
+                }
                 return;
             }
             if (outcome instanceof HostPaused p) {
@@ -465,6 +504,7 @@ public final class Transfer {
             }
         }
         received = found.bytes();
+        held = found.ranges();
         validators = found.validators();
     }
 
@@ -511,8 +551,10 @@ public final class Transfer {
         if (pausedUntil - time.nanoTime() > 0) {
             return new HostPaused(pausedUntil);
         }
+        boolean openRange = spec.splits() && received == 0 && rangeStart == 0 && rangeEnd < 0
+                && opaqueRange == null;
         Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators,
-                spec.conditional());
+                spec.conditional(), openRange);
         ExchangeRequest request;
         try {
             request = RequestFactory.build(cursor, plan, extras());
@@ -583,6 +625,9 @@ public final class Transfer {
                     throw new Stopped();
                 }
                 state = State.RECEIVING;
+            }
+            if (inPieces(head, accept, plan)) {
+                return segmented(ex, watch, accept, plan);
             }
             BodySource source = rateGate.around(Stages.watched(ex::read, watch), watch);
             BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(
@@ -783,6 +828,7 @@ public final class Transfer {
                     + e.getMessage(), e);
         }
         received = 0;
+        held = RangeSet.EMPTY;
         if (checksum != null) {
             checksum.close();
             checksum = newChecksum();
@@ -791,8 +837,229 @@ public final class Transfer {
         validators = Validators.NONE;
     }
 
+    // ------------------------------------------------------------------ several connections
+
+    /** Bodies fetched in pieces are put back in order for a stream within this many bytes. */
+    static final long REORDER_BUDGET = 32L * 1024 * 1024;
+    /** A range is split between two connections only when both halves are at least this long. */
+    static final long MIN_SPLIT = 1024 * 1024;
+
+    /** The ranges held: those found in a part, or the prefix one connection wrote. */
+    private RangeSet heldNow() {
+        return held.prefixLength() == held.size() && held.size() <= received
+                ? RangeSet.prefix(received) : held;
+    }
+
+    /**
+     * Whether the body goes over several connections: the response proved it safe (ranges
+     * served, a known length past the split threshold, a strong validator, no content coding),
+     * or a part holds ranges that only pieces can complete.
+     */
+    private boolean inPieces(ResponseHead head, ResponseCheck.Accept a, Plan plan) {
+        long total = a.total();
+        boolean ranged = head.status() == 206
+                || "bytes".equalsIgnoreCase(String.valueOf(head.header("Accept-Ranges")).trim());
+        boolean identity = head.header("Content-Encoding") == null
+                || "identity".equalsIgnoreCase(head.header("Content-Encoding").trim());
+        boolean provable = total > 0 && ranged && identity && validators.ifRange() != null
+                && rangeStart == 0 && rangeEnd < 0 && opaqueRange == null
+                && (a.startOver() || a.wholeBody() || plan.requestedFrom() >= 0 || received == 0);
+        boolean gaps = !a.startOver() && !a.wholeBody() && held.size() > held.prefixLength();
+        if (!provable) {
+            return false;
+        }
+        return gaps || (spec.splits() && total >= spec.splitThreshold()
+                && total - received >= 2 * MIN_SPLIT);
+    }
+
+    /** Fetches the rest of the body over several connections; see {@link SegmentedBody}. */
+    private Outcome segmented(Exchange first, StallWatch watch, ResponseCheck.Accept a, Plan plan)
+            throws Exception {
+        long total = a.total();
+        long from = a.startOver() || a.wholeBody() || plan.requestedFrom() < 0 ? 0
+                : plan.requestedFrom();
+        RangeSet done = a.startOver() || a.wholeBody() ? RangeSet.EMPTY : heldNow();
+        ReorderBuffer reorder = null;
+        PositionalSink target;
+        if (sink instanceof PositionalSink p) {
+            target = p;
+        } else {
+            // A stream takes bytes in order: ranges wait their turn within a bounded budget.
+            reorder = new ReorderBuffer(Stages.hashing(sink::write, checksum), received,
+                    REORDER_BUDGET);
+            target = reorder;
+        }
+        SegmentedBody body = new SegmentedBody(new Pieces(done.size()), total, done, target,
+                validators,
+                rateGate, spec.connections().max(), spec.connections().adaptive(), MIN_SPLIT,
+                spec.retryPolicy());
+        synchronized (lock) {
+            if (stopReason != null) {
+                throw new Stopped();
+            }
+            segmented = body;
+        }
+        SegmentedBody.Result r;
+        try {
+            r = body.run(first, watch, from);
+        } finally {
+            synchronized (lock) {
+                segmented = null;
+            }
+            progress.connections(0);
+        }
+        checkStop();
+        if (reorder != null) {
+            received = reorder.frontier(); // what a stream holds is what it delivered, in order
+            held = RangeSet.prefix(received);
+        } else {
+            held = body.done();
+            received = held.prefixLength();
+        }
+        if (r instanceof SegmentedBody.Result.Completed) {
+            received = total;
+            held = RangeSet.prefix(total);
+            completedInPieces = reorder == null;
+            return new Completed();
+        }
+        if (r instanceof SegmentedBody.Result.Changed c) {
+            return new Changed(c.why());
+        }
+        SegmentedBody.Result.Failed f = (SegmentedBody.Result.Failed) r;
+        return new Failed(f.failure(), null, f.progressed() ? 1 : 0);
+    }
+
+    /** What the connections of a body use of this transfer. */
+    private final class Pieces implements SegmentedBody.Context {
+        private long reported;
+
+        Pieces(long startBytes) {
+            this.reported = startBytes;
+        }
+
+        @Override
+        public TimeSource time() {
+            return time;
+        }
+
+        @Override
+        public java.util.concurrent.Executor threads() {
+            return ctx.transfers();
+        }
+
+        @Override
+        public dev.haul.internal.pipe.BufferPool buffers() {
+            return ctx.buffers();
+        }
+
+        @Override
+        public ExchangeRequest request(long from, long toInclusive, boolean freshConnection) {
+            ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(cursor.uri));
+            RequestFactory.Extras extras = extras();
+            RequestFactory.build(cursor, Plan.of(0, -1, null, 0, Validators.NONE, false), extras)
+                    .headers().forEach(h -> b.header(h[0], h[1]));
+            b.header("Range", "bytes=" + from + "-" + toInclusive);
+            b.header("If-Range", validators.ifRange());
+            return b.freshConnection(freshConnection).build();
+        }
+
+        @Override
+        public Exchange open(ExchangeRequest request) {
+            Sessions.Session s;
+            synchronized (lock) {
+                s = session;
+            }
+            return s.transport().newExchange(request);
+        }
+
+        @Override
+        public Runnable extraConnection() {
+            return ctx.limiter().tryAcquireConnection(Cursor.origin(cursor.uri));
+        }
+
+        @Override
+        public void pauseHost(long untilNanos) {
+            ctx.pause(Cursor.origin(cursor.uri), untilNanos);
+        }
+
+        @Override
+        public void progress(long bytesDone, int connections) throws DownloadException {
+            progress.connections(connections);
+            long delta = bytesDone - reported;
+            reported = bytesDone;
+            if (delta > 0) {
+                progress.advance((int) Math.min(Integer.MAX_VALUE, delta));
+            }
+        }
+
+        @Override
+        public void save(RangeSet done) {
+            if (sink instanceof FileSink fs) {
+                try {
+                    fs.saveRanges(validators, done);
+                } catch (IOException e) {
+                    // the part still resumes as far as the last sidecar says
+                }
+            }
+        }
+
+        @Override
+        public String url() {
+            return url;
+        }
+
+        @Override
+        public long stallNanos() {
+            return spec.stallTimeout().toNanos();
+        }
+
+        @Override
+        public long responseNanos() {
+            return spec.responseTimeout().toNanos();
+        }
+    }
+
+    /**
+     * A body written in pieces is hashed once it is whole, from where it lies: the part file
+     * (read back while the page cache still holds it) or the memory body.
+     */
+    private void hashPieces() throws DownloadException {
+        if (sink instanceof MemorySink memory) {
+            memory.filled();
+        }
+        if (checksum == null) {
+            return;
+        }
+        checksum.close();
+        checksum = newChecksum();
+        Checksum c = checksum;
+        try {
+            if (sink instanceof FileSink fs) {
+                fs.readPrefix(received, b -> update(c, b));
+            } else if (sink instanceof MemorySink memory) {
+                update(c, ByteBuffer.wrap(memory.peek()));
+            }
+        } catch (IOException | IllegalStateException e) {
+            throw new DownloadException(Reason.LOCAL_IO, url,
+                    "cannot read the body back to verify it: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void update(Checksum c, ByteBuffer b) {
+        try {
+            c.update(b);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The body is complete: verify it, run the final events, commit it, report success. */
     private void finish() throws Exception {
+        if (completedInPieces) {
+            hashPieces();
+        }
         long size = received;
         if (spec.expectedSize() >= 0 && size != spec.expectedSize()) {
             end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,

@@ -28,6 +28,8 @@ import java.util.Map;
  *                       otherwise), or null
  * @param ifModifiedSince an HTTP date: download only if modified since (304 otherwise), or null
  * @param remoteTime     set a file's modification time from the response's Last-Modified
+ * @param connections    how many connections the body may use
+ * @param splitThreshold the smallest body split over several connections
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
@@ -35,7 +37,13 @@ public record TransferSpec(URI uri, Map<String, String> headers, String range, K
                            RetryPolicy retryPolicy, Duration stallTimeout, Duration responseTimeout,
                            Duration deadline, int maxRedirects, boolean keepCredentialsOnRedirect,
                            boolean wantsPercent, long maxBytesPerSecond, String ifNoneMatch,
-                           String ifModifiedSince, boolean remoteTime) {
+                           String ifModifiedSince, boolean remoteTime,
+                           dev.haul.Connections connections, long splitThreshold) {
+
+    /** Whether the body may be split over several connections: not a caller's own range. */
+    public boolean splits() {
+        return connections.max() > 1 && range == null;
+    }
 
     /** Whether the request is conditional: a 304 then means "unchanged", a success. */
     public boolean conditional() {
