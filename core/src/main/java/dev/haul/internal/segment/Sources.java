@@ -65,7 +65,9 @@ public final class Sources {
 
     /**
      * @param count    how many sources: 1 + the mirrors
-     * @param shaGiven whether the caller gave an expected SHA-256
+     * @param shaGiven whether an expected SHA-256 may vouch for joined bytes: the caller gave one,
+     *                 and the destination can take bytes back (not a stream, whose callback has
+     *                 them at once)
      */
     public Sources(int count, boolean shaGiven) {
         if (count < 1) {
@@ -91,7 +93,7 @@ public final class Sources {
         return count;
     }
 
-    /** Whether the caller gave an expected SHA-256. */
+    /** Whether an expected SHA-256 may vouch for joined bytes. */
     public boolean shaGiven() {
         return shaGiven;
     }

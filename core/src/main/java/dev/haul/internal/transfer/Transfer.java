@@ -240,7 +240,9 @@ public final class Transfer {
                 spec.totalSizeHint() >= 0 ? spec.totalSizeHint() : spec.expectedSize());
         this.startNanos = time.nanoTime();
         List<dev.haul.Mirror> mirrors = spec.mirrors();
-        this.sources = new Sources(1 + mirrors.size(), spec.expectedSha256() != null);
+        // A digest can vouch for joined bytes only where they can be taken back: not a stream.
+        this.sources = new Sources(1 + mirrors.size(), spec.expectedSha256() != null
+                && spec.kind() != TransferSpec.Kind.STREAM);
         this.cursors = new AtomicReferenceArray<>(1 + mirrors.size());
         cursors.set(0, new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent(), spec.uri(),
                 true), 0));
