@@ -71,13 +71,23 @@ public final class DownloadManager implements AutoCloseable {
     private static final Object SHARED_LOCK = new Object();
     private static DownloadManager shared;
 
+    /**
+     * Bodies smaller than this use one connection: 4 MiB. Below it, a second connection's
+     * round trip and slow start do not pay for themselves (bench/README.md).
+     */
+    public static final long DEFAULT_SPLIT_THRESHOLD = 4L * 1024 * 1024;
+
     private final Engine engine;
     private final DownloadListener listener;
+    private final Connections connections;
+    private final long splitThreshold;
     private final AtomicLong ids = new AtomicLong();
 
     private DownloadManager(Builder b) {
         this.engine = new Engine(b.toConfig());
         this.listener = b.listener;
+        this.connections = b.connections;
+        this.splitThreshold = b.splitThreshold;
     }
 
     /**
@@ -304,7 +314,10 @@ public final class DownloadManager implements AutoCloseable {
                         request.ifNoneMatch(),
                 request.ifModifiedSince() == null ? null
                         : HttpDate.format(request.ifModifiedSince()),
-                request.remoteTime());
+                request.remoteTime(),
+                request.connections() != null ? request.connections() : connections,
+                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold,
+                request.mirrors(), request.urlRefresher());
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
         engine.start(transfer, download::cancel);
@@ -315,9 +328,9 @@ public final class DownloadManager implements AutoCloseable {
      * Changes the bandwidth limit every download of this manager shares, at once, for running
      * downloads too (bytes per second; 0 for none). The one setting of a manager that changes
      * after it is built.
-      *
-      * @param bytesPerSecond the shared limit; 0 for none
-      * @throws IllegalArgumentException if negative
+     *
+     * @param bytesPerSecond the shared limit; 0 for none
+     * @throws IllegalArgumentException if negative
      */
     public void setMaxBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
@@ -397,6 +410,8 @@ public final class DownloadManager implements AutoCloseable {
         private long maxBytesPerSecond;
         private Path netrc;
         private CookieJar cookieJar;
+        private Connections connections = Connections.single();
+        private long splitThreshold = DEFAULT_SPLIT_THRESHOLD;
 
         private Builder() {
         }
@@ -715,6 +730,33 @@ public final class DownloadManager implements AutoCloseable {
          */
         public Builder netrc(Path file) {
             this.netrc = file;
+            return this;
+        }
+
+        /**
+         * The connections a download may use unless its request says otherwise; see
+         * {@link Connections}. Default {@link Connections#single()}.
+         *
+         * @param connections single, fixed or adaptive
+         * @return this builder
+         */
+        public Builder connections(Connections connections) {
+            this.connections = Objects.requireNonNull(connections, "connections");
+            return this;
+        }
+
+        /**
+         * The smallest body split over several connections, unless a request says otherwise.
+         * Default {@link DownloadManager#DEFAULT_SPLIT_THRESHOLD}.
+         *
+         * @param bytes the threshold
+         * @return this builder
+         */
+        public Builder splitThreshold(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("splitThreshold < 0: " + bytes);
+            }
+            this.splitThreshold = bytes;
             return this;
         }
 

@@ -4,7 +4,9 @@ import dev.haul.internal.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +55,10 @@ public final class DownloadRequest {
     private final String ifNoneMatch;
     private final java.time.Instant ifModifiedSince;
     private final boolean remoteTime;
+    private final Connections connections;
+    private final long splitThreshold;
+    private final List<Mirror> mirrors;
+    private final UrlRefresher urlRefresher;
 
     private DownloadRequest(Builder b) {
         this.uri = b.uri;
@@ -74,6 +80,10 @@ public final class DownloadRequest {
         this.ifNoneMatch = b.ifNoneMatch;
         this.ifModifiedSince = b.ifModifiedSince;
         this.remoteTime = b.remoteTime;
+        this.connections = b.connections;
+        this.splitThreshold = b.splitThreshold;
+        this.mirrors = List.copyOf(b.mirrors);
+        this.urlRefresher = b.urlRefresher;
     }
 
     /**
@@ -283,6 +293,42 @@ public final class DownloadRequest {
         return remoteTime;
     }
 
+    /**
+     * The connections this download may use.
+     *
+     * @return the connections, or null for the manager's default
+     */
+    public Connections connections() {
+        return connections;
+    }
+
+    /**
+     * The smallest body split over several connections.
+     *
+     * @return the threshold in bytes, or -1 for the manager's default
+     */
+    public long splitThreshold() {
+        return splitThreshold;
+    }
+
+    /**
+     * Other URLs of the same file, in the order given.
+     *
+     * @return the mirrors; empty when there are none
+     */
+    public List<Mirror> mirrors() {
+        return mirrors;
+    }
+
+    /**
+     * The hook that gives a fresh URL when the URL expires.
+     *
+     * @return the hook, or null
+     */
+    public UrlRefresher urlRefresher() {
+        return urlRefresher;
+    }
+
     @Override
     public String toString() {
         return "DownloadRequest{" + Redaction.redact(uri) + "}";
@@ -310,6 +356,10 @@ public final class DownloadRequest {
         private String ifNoneMatch;
         private java.time.Instant ifModifiedSince;
         private boolean remoteTime;
+        private Connections connections;
+        private long splitThreshold = -1;
+        private final List<Mirror> mirrors = new ArrayList<>();
+        private UrlRefresher urlRefresher;
 
         private Builder(URI uri) {
             uri(uri);
@@ -335,6 +385,10 @@ public final class DownloadRequest {
             this.ifNoneMatch = r.ifNoneMatch;
             this.ifModifiedSince = r.ifModifiedSince;
             this.remoteTime = r.remoteTime;
+            this.connections = r.connections;
+            this.splitThreshold = r.splitThreshold;
+            this.mirrors.addAll(r.mirrors);
+            this.urlRefresher = r.urlRefresher;
         }
 
         /**
@@ -619,6 +673,85 @@ public final class DownloadRequest {
          */
         public Builder remoteTime(boolean remoteTime) {
             this.remoteTime = remoteTime;
+            return this;
+        }
+
+        /**
+         * The connections this download may use (see {@link Connections}); null for the manager's
+         * default.
+         *
+         * @param connections single, fixed or adaptive
+         * @return this builder
+         */
+        public Builder connections(Connections connections) {
+            this.connections = connections;
+            return this;
+        }
+
+        /**
+         * The smallest body split over several connections: smaller ones always use one, because
+         * a second connection costs a round trip that a small body does not repay. -1 for the
+         * manager's default.
+         *
+         * @param bytes the threshold, or -1
+         * @return this builder
+         */
+        public Builder splitThreshold(long bytes) {
+            if (bytes < -1) {
+                throw new IllegalArgumentException("splitThreshold < 0: " + bytes);
+            }
+            this.splitThreshold = bytes;
+            return this;
+        }
+
+        /**
+         * Adds a mirror: another URL of the same file, used for failover and, when proven to serve
+         * the same bytes, alongside the request's URL (see {@link Mirror}). The request's
+         * credentials are not sent to it when it is of another origin.
+         *
+         * @param url the mirror's URL, http or https
+         * @return this builder
+         * @throws IllegalArgumentException if it is not an http(s) URL with a host
+         */
+        public Builder mirror(String url) {
+            return mirror(Mirror.of(url));
+        }
+
+        /**
+         * Adds a mirror (see {@link Mirror}); duplicates of the request's URL or of an earlier
+         * mirror are ignored.
+         *
+         * @param mirror the mirror
+         * @return this builder
+         */
+        public Builder mirror(Mirror mirror) {
+            Objects.requireNonNull(mirror, "mirror");
+            if (!mirror.uri().equals(uri) && mirrors.stream()
+                    .noneMatch(m -> m.uri().equals(mirror.uri()))) {
+                mirrors.add(mirror);
+            }
+            return this;
+        }
+
+        /**
+         * Removes every mirror added so far.
+         *
+         * @return this builder
+         */
+        public Builder clearMirrors() {
+            mirrors.clear();
+            return this;
+        }
+
+        /**
+         * The hook that gives a fresh URL when the request's URL expires (401, 403 or 410); see
+         * {@link UrlRefresher}. Null for none, the default.
+         *
+         * @param refresher the hook, or null
+         * @return this builder
+         */
+        public Builder urlRefresher(UrlRefresher refresher) {
+            this.urlRefresher = refresher;
             return this;
         }
 

@@ -247,7 +247,9 @@ class UserCodeAndControlTest {
     void orTimeoutStopsTheDownloadOnTheManagersClock() throws Exception {
         FakeTime time = new FakeTime();
         server.handle("/slow", ServeBytes.of(body).throttle(1024, 50));
-        try (DownloadManager m = fastManager().timeSource(time).build()) {
+        // Timeouts far beyond 30 s, so that only the future's own timeout can end it.
+        try (DownloadManager m = fastManager().timeSource(time).responseTimeout(Duration.ofMinutes(10))
+                .stallTimeout(Duration.ofMinutes(10)).build()) {
             Download<byte[]> d = m.download(DownloadRequest.builder(server.url("/slow")).build(),
                     Destination.memory());
             d.result().orTimeout(30, TimeUnit.SECONDS);

@@ -58,7 +58,7 @@ public final class Reply implements Response {
     this.headersDelayMs = headersDelayMs;
   }
 
-  static Reply of(int code, byte[] body) {
+  public static Reply of(int code, byte[] body) {
     return new Reply("HTTP/1.1", code, Responses.reason(code), List.of(), body.clone(),
         Framing.LENGTH, 8192, List.of(), true, Fault.NONE, 0, 0, 0, 0);
   }

@@ -11,7 +11,7 @@ import java.util.List;
  * garbage. Otherwise it is kept chunk by chunk, the cap checked as bytes arrive, and joined once
  * at the end.
  */
-public final class MemorySink implements Sink {
+public final class MemorySink implements Sink, PositionalSink {
     private final long cap;
     private final String url;
     private final List<byte[]> chunks = new ArrayList<>();
@@ -55,6 +55,33 @@ public final class MemorySink implements Sink {
             chunks.add(chunk);
         }
         size += bytes;
+    }
+
+    /**
+     * Writes at {@code position} of a body whose length {@link #expect} announced (several
+     * connections, each its own range). The caller counts the bytes.
+     */
+    @Override
+    public void writeAt(long position, ByteBuffer src) throws DownloadException {
+        byte[] body = exact;
+        int n = src.remaining();
+        if (body == null || position < 0 || position + n > body.length) {
+            throw new DownloadException(DownloadException.Reason.PROTOCOL, url,
+                    "bytes " + position + "+" + n + " outside the announced body");
+        }
+        src.get(body, (int) position, n);
+    }
+
+    /** The body of known length as it stands, without copying; the caller only reads it. */
+    public byte[] peek() {
+        return exact != null ? exact : new byte[0];
+    }
+
+    /** The whole body is in place: the size becomes its length (several connections wrote it). */
+    public void filled() {
+        if (exact != null) {
+            size = exact.length;
+        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 public final class StreamSink implements Sink {
     private final ChunkCallback callback;
     private final String url;
+    private long delivered;
 
     public StreamSink(ChunkCallback callback, String url) {
         this.callback = callback;
@@ -22,6 +23,7 @@ public final class StreamSink implements Sink {
     public void write(ByteBuffer src) throws DownloadException {
         byte[] chunk = new byte[src.remaining()];
         src.get(chunk);
+        delivered += chunk.length;
         try {
             callback.onChunk(chunk);
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
@@ -32,12 +34,15 @@ public final class StreamSink implements Sink {
 
     @Override
     public boolean canReset() {
-        return false;
+        return delivered == 0;
     }
 
+    /** Starting over is fine while nothing was delivered; after that it is a bug to ask. */
     @Override
     public void reset() {
-        throw new IllegalStateException("a stream cannot take back delivered chunks");
+        if (delivered > 0) {
+            throw new IllegalStateException("a stream cannot take back delivered chunks");
+        }
     }
 
     @Override

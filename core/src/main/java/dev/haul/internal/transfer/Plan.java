@@ -20,10 +20,18 @@ record Plan(long requestedFrom, long rangeStart, long rangeEnd, String opaqueRan
 
     /** The plan for a download holding {@code held} bytes of the caller's range. */
     static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held,
-            Validators validators,
-                   boolean conditional) {
+                   Validators validators, boolean conditional) {
+        return of(rangeStart, rangeEnd, opaqueRange, held, validators, conditional, false);
+    }
+
+    /**
+     * As above; with {@code openRange}, a body from byte 0 is asked for as {@code bytes=0-}, so a
+     * {@code 206} can prove at once that the server serves ranges (a download that may be split).
+     */
+    static Plan of(long rangeStart, long rangeEnd, String opaqueRange, long held,
+                   Validators validators, boolean conditional, boolean openRange) {
         long from = rangeStart + held;
-        boolean ranged = opaqueRange == null && (from > 0 || rangeEnd >= 0);
+        boolean ranged = opaqueRange == null && (from > 0 || rangeEnd >= 0 || openRange);
         return new Plan(ranged ? from : -1, rangeStart, rangeEnd, opaqueRange, held, validators,
                 conditional && held == 0);
     }

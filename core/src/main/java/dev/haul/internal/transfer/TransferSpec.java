@@ -1,10 +1,13 @@
 package dev.haul.internal.transfer;
 
 import dev.haul.ChunkCallback;
+import dev.haul.Mirror;
 import dev.haul.RetryPolicy;
+import dev.haul.UrlRefresher;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,6 +31,10 @@ import java.util.Map;
  *                       otherwise), or null
  * @param ifModifiedSince an HTTP date: download only if modified since (304 otherwise), or null
  * @param remoteTime     set a file's modification time from the response's Last-Modified
+ * @param connections    how many connections the body may use
+ * @param splitThreshold the smallest body split over several connections
+ * @param mirrors        other URLs of the same file, possibly empty
+ * @param urlRefresher   gives a fresh URL when the URL expires, or null
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
@@ -35,7 +42,14 @@ public record TransferSpec(URI uri, Map<String, String> headers, String range, K
                            RetryPolicy retryPolicy, Duration stallTimeout, Duration responseTimeout,
                            Duration deadline, int maxRedirects, boolean keepCredentialsOnRedirect,
                            boolean wantsPercent, long maxBytesPerSecond, String ifNoneMatch,
-                           String ifModifiedSince, boolean remoteTime) {
+                           String ifModifiedSince, boolean remoteTime,
+                           dev.haul.Connections connections, long splitThreshold,
+                           List<Mirror> mirrors, UrlRefresher urlRefresher) {
+
+    /** Whether the body may be split over several connections: not a caller's own range. */
+    public boolean splits() {
+        return connections.max() > 1 && range == null;
+    }
 
     /** Whether the request is conditional: a 304 then means "unchanged", a success. */
     public boolean conditional() {

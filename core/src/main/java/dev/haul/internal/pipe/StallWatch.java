@@ -1,10 +1,9 @@
-package dev.haul.internal.transfer;
+package dev.haul.internal.pipe;
 
 import dev.haul.DownloadException;
 import dev.haul.DownloadException.Reason;
 import dev.haul.TimeSource;
 import dev.haul.internal.http.Exchange;
-import dev.haul.internal.pipe.Activity;
 
 /**
  * Watches one exchange on the download's clock and aborts it when the response head does not come
@@ -12,7 +11,7 @@ import dev.haul.internal.pipe.Activity;
  * spends taking a buffer (a slow disk, a slow chunk callback) is not a stall. The reason it fired
  * is kept for the transfer, which sees only the I/O failure of the aborted exchange.
  */
-final class StallWatch implements Activity {
+public final class StallWatch implements Activity {
     private final TimeSource time;
     private final Exchange exchange;
     private final long stallNanos;
@@ -26,7 +25,8 @@ final class StallWatch implements Activity {
     private TimeSource.Cancellable task;
     private boolean stopped;
 
-    StallWatch(TimeSource time, Exchange exchange, long stallNanos, String url) {
+    /** A watch over {@code exchange}; nothing is scheduled until {@link #awaitHead}. */
+    public StallWatch(TimeSource time, Exchange exchange, long stallNanos, String url) {
         this.time = time;
         this.exchange = exchange;
         this.stallNanos = stallNanos;
@@ -34,13 +34,13 @@ final class StallWatch implements Activity {
     }
 
     /** Aborts the exchange unless {@link #headArrived()} comes within {@code timeoutNanos}. */
-    void awaitHead(long timeoutNanos, String what) {
+    public void awaitHead(long timeoutNanos, String what) {
         schedule(() -> fire(new DownloadException(Reason.TIMEOUT, url, "no response headers in "
                 + what)), timeoutNanos);
     }
 
     /** The head arrived: from now on, watch the body for stalls. */
-    void headArrived() {
+    public void headArrived() {
         lastNanos = time.nanoTime();
         schedule(this::check, stallNanos);
     }
@@ -91,12 +91,12 @@ final class StallWatch implements Activity {
     }
 
     /** Why the watch aborted the exchange, or null. */
-    DownloadException fired() {
+    public DownloadException fired() {
         return fired;
     }
 
     /** Stops watching. */
-    void stop() {
+    public void stop() {
         TimeSource.Cancellable t;
         synchronized (lock) {
             stopped = true;
