@@ -648,9 +648,9 @@ public final class DownloadManager implements AutoCloseable {
          *
          * @throws IllegalArgumentException for a URL that is not one of those (https and SOCKS4
          *                                  proxies are refused, not downgraded)
-          *
-          * @param url the proxy in curl's syntax, or null for none
-          * @return this builder
+         *
+         * @param url the proxy in curl's syntax, or null for none
+         * @return this builder
          */
         public Builder proxy(String url) {
             this.proxyUrl = url;
@@ -664,9 +664,9 @@ public final class DownloadManager implements AutoCloseable {
          * Hosts reached without a proxy, as curl's {@code no_proxy}: comma-separated names (a name
          * also matches its subdomains; a leading dot is ignored), IP addresses, CIDR ranges, or
          * {@code *} for every host.
-          *
-          * @param list the hosts reached directly, or null for none
-          * @return this builder
+         *
+         * @param list the hosts reached directly, or null for none
+         * @return this builder
          */
         public Builder noProxy(String list) {
             this.noProxy = list;
@@ -678,8 +678,8 @@ public final class DownloadManager implements AutoCloseable {
          * case only) for http, {@code https_proxy}/{@code HTTPS_PROXY} for https,
          * {@code all_proxy}/{@code ALL_PROXY} otherwise, and {@code no_proxy}/{@code NO_PROXY};
          * {@link #proxy(String)} and {@link #noProxy(String)} override them.
-          *
-          * @return this builder
+         *
+         * @return this builder
          */
         public Builder proxyFromEnvironment() {
             this.proxyFromEnvironment = true;
@@ -724,9 +724,9 @@ public final class DownloadManager implements AutoCloseable {
          * {@code login}, {@code password}, {@code default}) to the host they are for, when a
          * request carries no Authorization of its own. Read when the manager is built; its
          * passwords never appear in a message.
-          *
-          * @param file a .netrc file, or null for none
-          * @return this builder
+         *
+         * @param file a .netrc file, or null for none
+         * @return this builder
          */
         public Builder netrc(Path file) {
             this.netrc = file;
