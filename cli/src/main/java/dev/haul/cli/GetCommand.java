@@ -62,7 +62,7 @@ import picocli.CommandLine.Spec;
             "  haul get https://example.com/data.json -o - | jq .",
             "  haul get -i urls.txt -d mirror --limit-rate 2M   (a rerun skips finished files)",
             "  haul get -i urls.txt -d mirror -N                (fetch only what changed)",
-            "  haul get URL -o f -x http://user:pw@proxy:3128 --noproxy localhost,10.0.0.0/8"})
+            "  haul get URL -o f --proxy http://user:pw@proxy:3128 --noproxy localhost,10.0.0.0/8"})
 final class GetCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -168,7 +168,7 @@ final class GetCommand implements Callable<Integer> {
                     + "500K, 2M, 1.5G. 0: no limit.")
     String limitRate;
 
-    @Option(names = {"-x", "--proxy"}, paramLabel = "URL",
+    @Option(names = {"--proxy"}, paramLabel = "URL",
             description = "Use this proxy: http://[USER:PASS@]HOST[:PORT] (https goes through "
                     + "CONNECT), socks5://... (names resolved here) or socks5h://... (by the "
                     + "proxy). Credentials go to the proxy only. Default port 1080. '' for none. "

@@ -148,7 +148,7 @@ class NetworkFlagsTest {
             assertEquals(1, proxy.requests().size(), "--noproxy '' switches no_proxy off");
 
             CliRun cidr = CliRun.of("get", server.url("/f.bin"), "-o", out().toString(), "-q",
-                    "-x", "http://" + proxy.address(), "--noproxy", "example.com,127.0.0.0/8");
+                    "--proxy", "http://" + proxy.address(), "--noproxy", "example.com,127.0.0.0/8");
             assertEquals(0, cidr.code(), cidr::toString);
             assertEquals(1, proxy.requests().size(), "a CIDR range in --noproxy");
 
