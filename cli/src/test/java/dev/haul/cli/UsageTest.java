@@ -33,7 +33,7 @@ class UsageTest {
         for (String flag : new String[] {"-o, --output", "-d, --dir", "-i, --input", "-j, --parallel",
             "-H, --header", "--sha256", "--retries", "--stall-timeout", "--connect-timeout",
             "-c, --continue", "-q, --quiet", "--insecure", "--no-fsync", "--skip-existing", "-N, --timestamping",
-            "--no-remote-time", "--limit-rate", "-x, --proxy", "--noproxy", "--http2", "-u, --user", "-n, --netrc",
+            "--no-remote-time", "--limit-rate", "    --proxy", "--noproxy", "--http2", "-u, --user", "-n, --netrc",
             "--netrc-file", "-b, --cookie", "--cookie-jar", "--cacert", ".haul-state", "https_proxy",
             "Exit codes"}) {
             assertTrue(run.stdoutText().contains(flag), flag + " in:\n" + run.stdoutText());
