@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
             "from elsewhere alone; -N instead asks the server whether each file changed.",
             "",
             "Proxies come from http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and",
-            "no_proxy/NO_PROXY, read as curl reads them (never HTTP_PROXY), or from -x/--noproxy.",
+            "no_proxy/NO_PROXY, read as curl reads them (never HTTP_PROXY), or from --proxy and",
+            "--noproxy.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
