@@ -316,7 +316,8 @@ public final class DownloadManager implements AutoCloseable {
                         .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
                 request.remoteTime(),
                 request.connections() != null ? request.connections() : connections,
-                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold);
+                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold,
+                request.mirrors(), request.urlRefresher());
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
         engine.start(transfer, download::cancel);

@@ -22,6 +22,7 @@ import dev.haul.internal.resume.RangeSet;
 import dev.haul.internal.resume.RangeSpec;
 import dev.haul.internal.segment.ReorderBuffer;
 import dev.haul.internal.segment.SegmentedBody;
+import dev.haul.internal.segment.Sources;
 import dev.haul.internal.resume.Validators;
 import dev.haul.internal.retry.Failures;
 import dev.haul.internal.retry.RetryRules;
@@ -40,11 +41,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One download from start to finish: admission, attempts, redirects, resume, retries, and the
@@ -75,8 +80,11 @@ import java.util.concurrent.RejectedExecutionException;
  * this class acts on it.
  *
  * <h2>After an attempt</h2>
- * A failure goes to {@link RetryRules}: give up, or retry after a delay (starting over when held
- * bytes cannot be vouched for). On success the length and digest are checked, the final progress
+ * A failure of one of several sources (the request's URL and its mirrors, {@link Sources}) moves
+ * to the next source at once; once every source failed in a round, the failure goes to
+ * {@link RetryRules}: give up, or retry after a delay (starting over when held bytes cannot be
+ * vouched for). A URL that expires (401, 403, 410) is refreshed through the request's hook, once
+ * per expiry. On success the length and digest are checked, the final progress
  * event runs, and the sink commits: for files, the {@code .part} is forced to disk and renamed onto
  * the destination.
  *
@@ -107,6 +115,19 @@ public final class Transfer {
     private final TokenBucket ownLimit;
     private final RateGate rateGate;
     private final Object lock = new Object();
+    /** The URLs of the body: the request's (0) and its mirrors. */
+    private final Sources sources;
+    /** Where each source's next request goes; read by a split body's connections too. */
+    private final AtomicReferenceArray<Cursor> cursors;
+    private final Object refreshLock = new Object();
+    // Guarded by refreshLock.
+    /** Per source: how many times its URL was refreshed. */
+    private final int[] generations;
+    /** The URL the refresh hook last gave (or the request's): what it is told expired. */
+    private URI refreshed;
+    /** The URL the hook gave has not served yet: another expiry ends the download. */
+    private boolean freshUnproven;
+    private int refreshes;
 
     // Guarded by lock.
     private State state = State.QUEUED;
@@ -128,7 +149,10 @@ public final class Transfer {
     // Owned by the thread running the transfer.
     /** The destination is open (for a directory: the name is not chosen yet). */
     private boolean opened;
-    private Cursor cursor;
+    /** The source serial attempts go to. */
+    private int current;
+    /** Every source failed in the last round: the next attempt starts with the best one. */
+    private boolean newRound;
     private Sink sink;
     private Checksum checksum;
     private ByteBuffer buffer;
@@ -215,7 +239,22 @@ public final class Transfer {
         this.progress = new ProgressTracker(time, events, spec.wantsPercent(),
                 spec.totalSizeHint() >= 0 ? spec.totalSizeHint() : spec.expectedSize());
         this.startNanos = time.nanoTime();
-        this.cursor = new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent()), 0);
+        List<dev.haul.Mirror> mirrors = spec.mirrors();
+        // A digest can vouch for joined bytes only where they can be taken back: not a stream.
+        this.sources = new Sources(1 + mirrors.size(), spec.expectedSha256() != null
+                && spec.kind() != TransferSpec.Kind.STREAM);
+        this.cursors = new AtomicReferenceArray<>(1 + mirrors.size());
+        cursors.set(0, new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent(), spec.uri(),
+                true), 0));
+        for (int i = 0; i < mirrors.size(); i++) {
+            dev.haul.Mirror m = mirrors.get(i);
+            boolean credentials = m.sendsCredentials()
+                    || Cursor.origin(m.uri()).equals(Cursor.origin(spec.uri()));
+            cursors.set(i + 1, new Cursor(m.uri(), initialHeaders(spec, ctx.userAgent(), m.uri(),
+                    credentials), 0));
+        }
+        this.generations = new int[1 + mirrors.size()];
+        this.refreshed = spec.uri();
         this.ownLimit = new TokenBucket(spec.maxBytesPerSecond(), time::nanoTime);
         this.rateGate = new RateGate(ownLimit, ctx.sharedLimit(), time);
     }
@@ -386,8 +425,10 @@ public final class Transfer {
                 continue;
             }
             if (outcome instanceof Completed) {
-                finish();
-                return;
+                if (finish()) {
+                    return;
+                }
+                continue; // the body failed its SHA-256 and another source fetches it again
             }
             if (outcome instanceof NotModified) {
                 finishNotModified();
@@ -415,13 +456,16 @@ public final class Transfer {
                 continue;
             }
             if (outcome instanceof Redirected r) {
-                Redirects.Decision d = Redirects.decide(cursor, r.location(), spec.maxRedirects(),
-                        spec.keepCredentialsOnRedirect(), url);
+                Redirects.Decision d = Redirects.decide(cursor(), r.location(),
+                        spec.maxRedirects(), spec.keepCredentialsOnRedirect(), url);
                 if (d instanceof Redirects.Refuse refuse) {
+                    if (failover(refuse.failure())) {
+                        continue;
+                    }
                     end(State.FAILED, refuse.failure());
                     return;
                 }
-                cursor = ((Redirects.Follow) d).next();
+                cursors.set(current, ((Redirects.Follow) d).next());
                 continue;
             }
             if (outcome instanceof RangeRefused) {
@@ -438,11 +482,44 @@ public final class Transfer {
                 return;
             }
             Failed f = (Failed) outcome;
+            if (failover(f.failure())) {
+                continue;
+            }
             if (!retryLater(f.failure(), f.retryAfter(), f.bodyBytes())) {
                 continue;
             }
             return;
         }
+    }
+
+    /** Failures another source may not share: every other failure ends a download. */
+    private static final Set<Reason> FAILOVER_REASONS = EnumSet.of(Reason.CONNECT, Reason.NETWORK,
+            Reason.TIMEOUT, Reason.STALLED, Reason.HTTP_TRANSIENT, Reason.HTTP_STATUS,
+            Reason.PROTOCOL, Reason.TLS, Reason.INTEGRITY, Reason.POLICY);
+
+    /**
+     * After the current source failed: moves to the next source not tried in this round and
+     * returns true (the next attempt goes there at once, without spending a retry), or returns
+     * false when every source failed once (the retry policy decides; the next round starts with
+     * the fastest source).
+     */
+    private boolean failover(DownloadException failure) throws DownloadException {
+        if (sources.count() == 1 || !FAILOVER_REASONS.contains(failure.reason())) {
+            return false;
+        }
+        int next = sources.failover(current, time.nanoTime());
+        if (next < 0) {
+            newRound = true;
+            return false;
+        }
+        events.retry(failure, attempts + 1, Duration.ZERO, rangeStart + received);
+        current = next;
+        return true;
+    }
+
+    /** Where the next serial request goes. */
+    private Cursor cursor() {
+        return cursors.get(current);
     }
 
     /** Opens the destination (nothing is held while queued) and takes the session. */
@@ -481,8 +558,8 @@ public final class Transfer {
             rangeStart = 0;
             rangeEnd = -1;
         }
-        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri().toString(), base,
-                continueFile, ctx.fsync(), ctx.flushing());
+        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri(), spec.expectedSha256(),
+                base, continueFile, ctx.fsync(), ctx.flushing());
         sink = fs;
         FileSink.Found found = fs.found();
         checksum = newChecksum();
@@ -506,6 +583,9 @@ public final class Transfer {
         received = found.bytes();
         held = found.ranges();
         validators = found.validators();
+        if (found.bySha()) {
+            sources.joinedUnvalidated(); // another URL's part: the SHA-256 decides
+        }
     }
 
     private void checkDirectory(Path dir) throws DownloadException {
@@ -522,7 +602,7 @@ public final class Transfer {
     private Path chooseName(ResponseHead head) throws DownloadException {
         String suggested = ContentDisposition.fileName(head.header("Content-Disposition"));
         String name = suggested != null && !FileNames.sanitize(suggested).isEmpty() ? suggested
-                : FileNames.fromUrl(cursor.uri);
+                : FileNames.fromUrl(cursors.get(0).uri); // the request's name, whoever serves
         try {
             return FileNames.resolveInside(spec.path(), name);
         } catch (IllegalArgumentException e) {
@@ -547,17 +627,29 @@ public final class Transfer {
     private Outcome attempt() throws Exception {
         attempts++;
         progress.attempt(attempts);
+        if (newRound) {
+            newRound = false;
+            current = sources.best(time.nanoTime(), current);
+        }
+        int source = current;
+        Cursor cursor = cursor();
+        int generation = generation(source);
         long pausedUntil = ctx.pausedUntil(Cursor.origin(cursor.uri));
         if (pausedUntil - time.nanoTime() > 0) {
             return new HostPaused(pausedUntil);
         }
         boolean openRange = spec.splits() && received == 0 && rangeStart == 0 && rangeEnd < 0
                 && opaqueRange == null;
-        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators,
+        // Held bytes of another source's body: with a SHA-256 to decide, ask for the rest by the
+        // total alone (another server's validators mean nothing to this one).
+        boolean joinOnTotal = source != sources.anchor() && received > 0 && sources.shaGiven()
+                && validators.total() > 0 && callerRange == null;
+        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received,
+                joinOnTotal ? new Validators(null, null, validators.total()) : validators,
                 spec.conditional(), openRange);
         ExchangeRequest request;
         try {
-            request = RequestFactory.build(cursor, plan, extras());
+            request = RequestFactory.build(cursor, plan, extras(cursor));
         } catch (IllegalArgumentException e) {
             return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: "
                     + e.getMessage(), e), null, 0);
@@ -574,9 +666,14 @@ public final class Transfer {
         }
         long[] bodyBytes = {0};
         long expected = -1;
+        long bodyStart = 0;
         try {
-            watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis()
-                    + " ms");
+            long headNanos = spec.responseTimeout().toNanos();
+            if (sources.alternative(source, time.nanoTime())) {
+                // another source can take over: a dead one costs seconds, not the full timeout
+                headNanos = Math.min(headNanos, MIRROR_HEAD_NANOS);
+            }
+            watch.awaitHead(headNanos, headNanos / 1_000_000 + " ms");
             ResponseHead head = ex.send();
             watch.headArrived();
             keepCookies(head);
@@ -588,6 +685,12 @@ public final class Transfer {
             }
             if (verdict instanceof ResponseCheck.HttpError e) {
                 discard(ex);
+                int status = head.status();
+                if ((status == 401 || status == 403 || status == 410)
+                        && expired(source, status, generation)) {
+                    attempts--; // the same attempt, at a fresh URL
+                    return new Reopened();
+                }
                 return new Failed(e.failure(), e.retryAfter(), 0);
             }
             if (verdict instanceof ResponseCheck.NotModified) {
@@ -620,6 +723,12 @@ public final class Transfer {
             }
             expected = accept.bodyBytes();
             accept(accept, plan, head);
+            if (joinOnTotal && !accept.startOver() && !accept.wholeBody()
+                    && (validators.etag() == null
+                    || !validators.etag().equals(plan.validators().etag()))) {
+                sources.joinedUnvalidated(); // the SHA-256 of the whole body decides
+            }
+            bodyStart = time.nanoTime();
             synchronized (lock) {
                 if (stopReason != null) {
                     throw new Stopped();
@@ -629,14 +738,14 @@ public final class Transfer {
             if (inPieces(head, accept, plan)) {
                 return segmented(ex, watch, accept, plan);
             }
-            BodySource source = rateGate.around(Stages.watched(ex::read, watch), watch);
+            BodySource from = rateGate.around(Stages.watched(ex::read, watch), watch);
             BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(
                     sink::write, n -> {
                 bodyBytes[0] += n;
                 received += n;
                 progress.advance(n);
             }), checksum), expected, url), watch);
-            Pipe.copy(source, target, buffer);
+            Pipe.copy(from, target, buffer);
             if (expected >= 0 && bodyBytes[0] < expected) {
                 return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after "
                         + bodyBytes[0] + " of " + expected + " bytes"), null, bodyBytes[0]);
@@ -666,8 +775,15 @@ public final class Transfer {
                 exchange = null;
             }
             ex.close();
+            long took = time.nanoTime() - bodyStart;
+            if (sources.count() > 1 && bodyStart != 0 && took > 0 && bodyBytes[0] > 0) {
+                sources.measured(source, bodyBytes[0] * 1e9 / took);
+            }
         }
     }
+
+    /** With another source to go to, the longest wait for a response head. */
+    static final long MIRROR_HEAD_NANOS = 5_000_000_000L;
 
     /**
      * Acts on a body to store: start over if needed, remember the representation, tell the
@@ -683,6 +799,9 @@ public final class Transfer {
         }
         resumedFrom = a.startOver() || a.wholeBody() ? 0 : plan.held();
         validators = a.validators();
+        sources.anchored(current, validators, a.newRepresentation() || a.startOver());
+        sources.up(current);
+        served(current);
         if (a.newRepresentation()) {
             try {
                 sink.representation(validators);
@@ -696,14 +815,14 @@ public final class Transfer {
             memory.expect(a.total());
         }
         lastHead = head;
-        lastUri = Cursor.withoutUserInfo(cursor.uri);
+        lastUri = Cursor.withoutUserInfo(cursor().uri);
         events.response(head, lastUri);
     }
 
     /**
      * The cookies, the host's netrc credentials and the caller's conditions for the next request.
      */
-    private RequestFactory.Extras extras() {
+    private RequestFactory.Extras extras(Cursor cursor) {
         EngineConfig.Cookies cookies = ctx.cookies();
         String cookie = cookies == null ? null : cookies.header(Cursor.withoutUserInfo(cursor.uri));
         String authorization = ctx.credentials(cursor.uri.getHost());
@@ -717,7 +836,7 @@ public final class Transfer {
         if (cookies == null) {
             return;
         }
-        URI from = Cursor.withoutUserInfo(cursor.uri);
+        URI from = Cursor.withoutUserInfo(cursor().uri);
         for (String setCookie : head.headers().allValues("Set-Cookie")) {
             cookies.store(from, setCookie);
         }
@@ -762,7 +881,7 @@ public final class Transfer {
         if (retryAfter != null && failure.reason() == Reason.HTTP_TRANSIENT
                 && !retryAfter.isNegative()) {
             // The server asked every client to wait: every download to this host waits with us.
-            ctx.pause(Cursor.origin(cursor.uri), time.nanoTime() + retryAfter.toNanos());
+            ctx.pause(Cursor.origin(cursor().uri), time.nanoTime() + retryAfter.toNanos());
         }
         RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(),
                 retryAfter,
@@ -835,6 +954,7 @@ public final class Transfer {
         }
         progress.reset();
         validators = Validators.NONE;
+        sources.forgetProofs();
     }
 
     // ------------------------------------------------------------------ several connections
@@ -890,9 +1010,8 @@ public final class Transfer {
             target = reorder;
         }
         SegmentedBody body = new SegmentedBody(new Pieces(done.size()), total, done, target,
-                validators,
-                rateGate, spec.connections().max(), spec.connections().adaptive(), MIN_SPLIT,
-                spec.retryPolicy());
+                validators, rateGate, spec.connections().max(), spec.connections().adaptive(),
+                MIN_SPLIT, spec.retryPolicy(), sources);
         synchronized (lock) {
             if (stopReason != null) {
                 throw new Stopped();
@@ -953,14 +1072,16 @@ public final class Transfer {
         }
 
         @Override
-        public ExchangeRequest request(long from, long toInclusive, boolean freshConnection) {
-            ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(cursor.uri));
-            RequestFactory.Extras extras = extras();
-            RequestFactory.build(cursor, Plan.of(0, -1, null, 0, Validators.NONE, false), extras)
+        public ExchangeRequest request(int source, long from, long toInclusive, String ifRange) {
+            Cursor c = cursors.get(source);
+            ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(c.uri));
+            RequestFactory.build(c, Plan.of(0, -1, null, 0, Validators.NONE, false), extras(c))
                     .headers().forEach(h -> b.header(h[0], h[1]));
             b.header("Range", "bytes=" + from + "-" + toInclusive);
-            b.header("If-Range", validators.ifRange());
-            return b.freshConnection(freshConnection).build();
+            if (ifRange != null) {
+                b.header("If-Range", ifRange);
+            }
+            return b.build();
         }
 
         @Override
@@ -973,13 +1094,40 @@ public final class Transfer {
         }
 
         @Override
-        public Runnable extraConnection() {
-            return ctx.limiter().tryAcquireConnection(Cursor.origin(cursor.uri));
+        public Runnable extraConnection(int source) {
+            return ctx.limiter().tryAcquireConnection(Cursor.origin(cursors.get(source).uri));
         }
 
         @Override
-        public void pauseHost(long untilNanos) {
-            ctx.pause(Cursor.origin(cursor.uri), untilNanos);
+        public void pauseHost(int source, long untilNanos) {
+            ctx.pause(Cursor.origin(cursors.get(source).uri), untilNanos);
+        }
+
+        @Override
+        public boolean redirected(int source, String location) {
+            Cursor c = cursors.get(source);
+            Redirects.Decision d = Redirects.decide(c, Redirects.resolve(c.uri, location),
+                    spec.maxRedirects(), spec.keepCredentialsOnRedirect(), url);
+            if (d instanceof Redirects.Follow f) {
+                cursors.compareAndSet(source, c, f.next());
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public int generation(int source) {
+            return Transfer.this.generation(source);
+        }
+
+        @Override
+        public boolean expired(int source, int status, int generation) throws DownloadException {
+            return Transfer.this.expired(source, status, generation);
+        }
+
+        @Override
+        public void served(int source) {
+            Transfer.this.served(source);
         }
 
         @Override
@@ -1055,8 +1203,12 @@ public final class Transfer {
         }
     }
 
-    /** The body is complete: verify it, run the final events, commit it, report success. */
-    private void finish() throws Exception {
+    /**
+     * The body is complete: verify it, run the final events, commit it, report success. Returns
+     * false when the body failed its SHA-256 and is fetched again from another source (or from one
+     * source, after a body joined from several failed), true when the download ended.
+     */
+    private boolean finish() throws Exception {
         if (completedInPieces) {
             hashPieces();
         }
@@ -1064,7 +1216,7 @@ public final class Transfer {
         if (spec.expectedSize() >= 0 && size != spec.expectedSize()) {
             end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
                     "got " + size + " bytes, expected " + spec.expectedSize()));
-            return;
+            return true;
         }
         String sha = null;
         if (checksum != null) {
@@ -1074,12 +1226,23 @@ public final class Transfer {
                 Thread.currentThread().interrupt();
                 end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
                         "interrupted while verifying the SHA-256", e));
-                return;
+                return true;
             }
             if (!sha.equals(spec.expectedSha256())) {
-                end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
-                        "SHA-256 mismatch: expected " + spec.expectedSha256() + ", got " + sha));
-                return;
+                DownloadException mismatch = new DownloadException(Reason.INTEGRITY, url,
+                        "SHA-256 mismatch: expected " + spec.expectedSha256() + ", got " + sha);
+                int next = sources.count() > 1 || sources.unvalidatedJoin()
+                        ? sources.hashFailed(time.nanoTime()) : -1;
+                if (next < 0 || (sink != null && !sink.canReset())) {
+                    end(State.FAILED, mismatch);
+                    return true;
+                }
+                // Joined from several sources, or served by a source with other bytes: fetch it
+                // again from one source that is still trusted.
+                startOver();
+                events.retry(mismatch, attempts + 1, Duration.ZERO, 0);
+                current = next;
+                return false;
             }
         }
         // The final events run before the commit: user code that throws here leaves the destination
@@ -1099,17 +1262,19 @@ public final class Transfer {
         } catch (IOException e) {
             end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
                     "cannot complete the file: " + e, e));
-            return;
+            return true;
         }
         sink = null; // committed: nothing to close
         if (spec.remoteTime() && body instanceof Path file) {
             setFileTime(file, lastHead);
         }
         TransferEvents.Result result = new TransferEvents.Result(body, lastHead,
-                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts,
+                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor().uri), size, sha,
+                attempts,
                 resumedFrom,
                 time.nanoTime() - startNanos);
         end(State.SUCCEEDED, result);
+        return true;
     }
 
     /**
@@ -1241,20 +1406,94 @@ public final class Transfer {
         return new DownloadException(Reason.PROTOCOL, url, "unexpected failure: " + t, t);
     }
 
+    // ------------------------------------------------------------------ URLs that expire
+
+    private int generation(int source) {
+        synchronized (refreshLock) {
+            return generations[source];
+        }
+    }
+
+    /**
+     * {@code source} answered 401, 403 or 410 to a request made at {@code generation}. Returns
+     * true when a fresh URL is in place: another connection got one since that request, or the
+     * hook gives one now. Only the request's own URL (source 0) is refreshed, once per expiry: a
+     * fresh URL that expires again before serving anything is not refreshed again.
+     */
+    private boolean expired(int source, int status, int generation) throws DownloadException {
+        synchronized (refreshLock) {
+            if (generations[source] != generation) {
+                return true; // refreshed while this request was under way
+            }
+            if (source != 0 || spec.urlRefresher() == null || freshUnproven) {
+                return false;
+            }
+            URI fresh;
+            try {
+                fresh = spec.urlRefresher().refresh(new dev.haul.UrlRefresher.Expired(
+                        Cursor.withoutUserInfo(refreshed), status, refreshes));
+            } catch (Exception | LinkageError e) {
+                throw new DownloadException(Reason.CALLBACK_FAILED, url,
+                        "the URL refresher threw " + e, e);
+            }
+            if (fresh == null) {
+                return false;
+            }
+            String scheme = fresh.getScheme() == null ? ""
+                    : fresh.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || fresh.getHost() == null) {
+                throw new DownloadException(Reason.POLICY, url,
+                        "the URL refresher gave no http(s) URL: " + Redaction.redact(fresh));
+            }
+            if (spec.uri().getScheme().equalsIgnoreCase("https") && scheme.equals("http")) {
+                throw new DownloadException(Reason.POLICY, url,
+                        "the URL refresher gave an http URL for an https download");
+            }
+            boolean sameOrigin = Cursor.origin(fresh).equals(Cursor.origin(spec.uri()));
+            cursors.set(0, new Cursor(fresh, initialHeaders(spec, ctx.userAgent(), fresh,
+                    sameOrigin || spec.keepCredentialsOnRedirect()), 0));
+            refreshed = fresh;
+            refreshes++;
+            generations[0]++;
+            freshUnproven = true;
+            return true;
+        }
+    }
+
+    /** {@code source} served bytes: a fresh URL of it proved itself. */
+    private void served(int source) {
+        if (source == 0) {
+            synchronized (refreshLock) {
+                freshUnproven = false;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
-    private static Map<String, String> initialHeaders(TransferSpec spec, String userAgent) {
+    /**
+     * The headers of requests to {@code uri}: the caller's when {@code credentials} (the request's
+     * origin, or one the caller trusts), else only those that may cross origins; credentials from
+     * {@code uri}'s own user info are added.
+     */
+    private static Map<String, String> initialHeaders(TransferSpec spec, String userAgent, URI uri,
+            boolean credentials) {
         Map<String, String> h = new LinkedHashMap<>();
-        spec.headers().forEach(h::put);
+        spec.headers().forEach((name, value) -> {
+            if (credentials || Cursor.mayCrossOrigins(name)) {
+                h.put(name, value);
+            }
+        });
         if (spec.headers().keySet().stream().noneMatch("User-Agent"::equalsIgnoreCase)) {
             h.put("User-Agent", userAgent);
         }
         if (spec.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
             h.put("Accept-Encoding", "identity"); // byte offsets must mean bytes of the stored file
         }
-        String userInfo = spec.uri().getRawUserInfo();
+        String userInfo = uri.getRawUserInfo() != null ? uri.getRawUserInfo()
+                : credentials ? spec.uri().getRawUserInfo() : null;
         if (userInfo != null
-                && spec.headers().keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
+                && h.keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
             String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"),
                     StandardCharsets.UTF_8);
             h.put("Authorization", "Basic "
