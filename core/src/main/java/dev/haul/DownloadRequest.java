@@ -621,9 +621,9 @@ public final class DownloadRequest {
          * change while the download runs ({@link Download#setMaxBytesPerSecond}). The manager's
          * shared limit applies too: the lower wins. Time spent waiting for the limit is never a
          * stall.
-          *
-          * @param bytesPerSecond the limit; 0 for none
-          * @return this builder
+         *
+         * @param bytesPerSecond the limit; 0 for none
+         * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -639,9 +639,9 @@ public final class DownloadRequest {
          * destination: {@link DownloadResult#notModified()} is true, a file destination's body is
          * its existing path. A changed representation replaces the file atomically, as usual.
          * Not sent while continuing a {@code .part} (which proves a change already). Null for none.
-          *
-          * @param etag the ETag of the copy the caller has, or null
-          * @return this builder
+         *
+         * @param etag the ETag of the copy the caller has, or null
+         * @return this builder
          */
         public Builder ifNoneMatch(String etag) {
             if (etag != null && etag.chars().anyMatch(c -> c < ' ' || c == 127)) {
@@ -655,9 +655,9 @@ public final class DownloadRequest {
          * Downloads only if the representation changed since {@code time} (sent as
          * {@code If-Modified-Since}, an HTTP date with whole seconds); see
          * {@link #ifNoneMatch(String)} for what a 304 does. Null for none.
-          *
-          * @param time the time of the copy the caller has, or null
-          * @return this builder
+         *
+         * @param time the time of the copy the caller has, or null
+         * @return this builder
          */
         public Builder ifModifiedSince(java.time.Instant time) {
             this.ifModifiedSince = time;
@@ -667,9 +667,9 @@ public final class DownloadRequest {
         /**
          * Sets a downloaded file's modification time from the response's {@code Last-Modified},
          * as wget does by default and curl with {@code -R}. Default false.
-          *
-          * @param remoteTime whether to set the file's time
-          * @return this builder
+         *
+         * @param remoteTime whether to set the file's time
+         * @return this builder
          */
         public Builder remoteTime(boolean remoteTime) {
             this.remoteTime = remoteTime;

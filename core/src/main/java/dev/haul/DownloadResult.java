@@ -94,8 +94,8 @@ public final class DownloadResult<T> {
     /**
      * Whether the server answered a conditional request with {@code 304 Not Modified}: nothing
      * was downloaded, and a file destination was left as it was.
-      *
-      * @return whether the server answered 304 Not Modified
+     *
+     * @return whether the server answered 304 Not Modified
      */
     public boolean notModified() {
         return response.statusCode() == 304;

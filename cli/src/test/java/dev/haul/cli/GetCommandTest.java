@@ -194,8 +194,9 @@ class GetCommandTest {
 
         assertEquals(0, run.code(), run::toString);
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(200, files.count());
+            assertEquals(200, files.filter(f -> !f.getFileName().toString().equals(DirectoryState.FILE_NAME)).count());
         }
+        assertTrue(Files.isRegularFile(out.resolve(DirectoryState.FILE_NAME)), "the batch's state is kept");
         assertEquals("file 7\n", Files.readString(out.resolve("f7.txt")));
         assertEquals(200, server.requests.size());
         assertTrue(server.connections() <= 8,
@@ -403,7 +404,8 @@ class GetCommandTest {
         assertEquals(0, run.code(), run::toString);
         assertArrayEquals(body, Files.readAllBytes(out.resolve("report 2026.pdf")));
         try (Stream<Path> files = Files.list(out)) {
-            assertEquals(List.of("report 2026.pdf"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(List.of(DirectoryState.FILE_NAME, "report 2026.pdf"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of("out"), files.map(p -> p.getFileName().toString()).toList(), "nothing outside");
