@@ -160,8 +160,9 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 #             serials before the run, so repetitions cover different positions. A client that
 #             drops the slow connection and opens a new one gets a fast one, as a new flow would.
 #   P_FREE    no cap (loopback, sendfile)
-# Every request is logged (connection serial, request number on it, status, bytes, Range, rate)
-# so each result line says how many connections and requests the client used.
+# Every request is logged (connection serial, request number on it, status, bytes, Range, rate,
+# duration, end time) so each result line says how many connections and requests the client used,
+# and bench/work/segments/nginx/logs/access.log shows how each client shared the work.
 start_nginx() {
   mkdir -p "$NGX/logs" "$NGX/tmp"
   stop_nginx
@@ -191,7 +192,7 @@ http {
     "~^[0-9]*[13579](04|12|20|28|36|44|52|60|68|76|84|92)\$" 1;
   }
   map \$seg_slow \$seg_rate { default ${RATE_K}k; 1 ${SLOW_K}k; }
-  log_format seg '\$server_port \$connection \$connection_requests \$status \$body_bytes_sent "\$http_range" \$limit_rate \$request_time';
+  log_format seg '\$server_port \$connection \$connection_requests \$status \$body_bytes_sent "\$http_range" \$limit_rate \$request_time \$msec';
   access_log $ACCESS seg;
   server { listen 127.0.0.1:$P_CAP; root $WWW; limit_rate ${RATE_K}k; }
   server { listen 127.0.0.1:$P_UNEVEN; root $WWW; limit_rate \$seg_rate; }
@@ -236,9 +237,9 @@ warm_haul() {
 timed() {
   local tf=$WORK/time.out rc=0
   timeout "$STEP_TIMEOUT" /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >"$WORK/last-cmd.out" 2>&1 || rc=$?
-  read -r WALL u s rss < <(tail -1 "$tf")
-  CPU=$(printf '%.2f' "$(echo "$u + $s" | bc)")
-  RSS_MIB=$((rss / 1024))
+  read -r WALL t_user t_sys t_rss < <(tail -1 "$tf")
+  CPU=$(printf "%.2f" "$(echo "$t_user + $t_sys" | bc)")
+  RSS_MIB=$((t_rss / 1024))
   return $rc
 }
 
@@ -268,9 +269,12 @@ run_one() { # case scenario port file contender
   esac
   sleep 0.2   # nginx writes the log line when a request ends; a client may close first
   # conns: distinct connections, reqs: requests, slow: connections at the slow rate (case 2)
-  read -r conns reqs slow < <(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" -v s="${SLOW_K}" '
-    $1 == p { c[$2] = 1; r++; if ($7 == s * 1024) sl[$2] = 1 }
-    END { n = 0; for (x in c) n++; m = 0; for (x in sl) m++; print n, r + 0, m }')
+  # peak: the most requests in flight at once (from each request's end time and duration)
+  read -r conns reqs slow peak < <(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" -v s="${SLOW_K}" '
+    $1 == p { c[$2] = 1; r++; if ($7 == s * 1024) sl[$2] = 1; e[r] = $9; b[r] = $9 - $8 }
+    END { n = 0; for (x in c) n++; m = 0; for (x in sl) m++
+          pk = 0; for (i = 1; i <= r; i++) { k = 0; for (j = 1; j <= r; j++) if (b[j] <= b[i] && b[i] < e[j]) k++; if (k > pk) pk = k }
+          print n, r + 0, m, pk }')
   if [ $rc -ne 0 ]; then
     echo "$prefix ok=0 reason=exit-$rc wall_s=$WALL" | tee -a "$RESULTS"
     FAILURES=$((FAILURES + 1)); log "FAILED: $prefix (exit $rc)"; tail -5 "$WORK/last-cmd.out" >&2 || true
@@ -278,7 +282,7 @@ run_one() { # case scenario port file contender
     echo "$prefix ok=0 reason=sha256-differs wall_s=$WALL" | tee -a "$RESULTS"
     FAILURES=$((FAILURES + 1)); log "FAILED: $prefix: the output's SHA-256 differs from the file's"
   else
-    echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB conns=$conns reqs=$reqs slow_conns=$slow ok=1" \
+    echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB conns=$conns reqs=$reqs slow_conns=$slow peak=$peak ok=1" \
       | tee -a "$RESULTS"
   fi
   rm -f "$out" "$out.aria2" "$out.st"
@@ -363,9 +367,9 @@ case4() {
           env HAUL_JAVA="$(jdk_java "$j")" "$HAUL_CLI" get -q -x 16 "http://127.0.0.1:$port/$BIG" -o - \
           2>"$WORK/mem.err" | sha256sum | cut -d' ' -f1 > "$WORK/mem.sha" || rc=$?
         got=$(cat "$WORK/mem.sha")
-        read -r WALL u s rss < <(tail -1 "$WORK/time.out")
+        read -r WALL t_user t_sys t_rss < <(tail -1 "$WORK/time.out")
         if [ "$got" = "$sha" ]; then
-          echo "RESULT case=4 scenario=$sc contender=cli-$j-x16-stdout wall_s=$WALL rss_mib=$((rss / 1024)) conns=$(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" '$1 == p {c[$2]=1} END {n=0; for (x in c) n++; print n}') ok=1" | tee -a "$RESULTS"
+          echo "RESULT case=4 scenario=$sc contender=cli-$j-x16-stdout wall_s=$WALL rss_mib=$((t_rss / 1024)) conns=$(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" '$1 == p {c[$2]=1} END {n=0; for (x in c) n++; print n}') ok=1" | tee -a "$RESULTS"
         else
           echo "RESULT case=4 scenario=$sc contender=cli-$j-x16-stdout ok=0 reason=sha256-differs rc=$rc" | tee -a "$RESULTS"
           FAILURES=$((FAILURES + 1)); tail -5 "$WORK/mem.err" >&2
