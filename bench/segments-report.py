@@ -42,7 +42,7 @@ for r in ok:
         continue
     key = (r["case"], r["scenario"], r.get("file", ""), r["contender"])
     walls[key].append(float(r["wall_s"]))
-    for k in ("conns", "reqs", "slow_conns", "peak", "cpu_s", "rss_mib"):
+    for k in ("conns", "reqs", "slow_conns", "peak", "span_s", "cpu_s", "rss_mib"):
         if k in r:
             extra[key][k].append(float(r[k]))
 
@@ -59,8 +59,8 @@ def size_of(file):
 
 
 def table(case, sc, file, contenders=None):
-    out = ["| contender | runs | median s | [min–max] | MB/s | conns | requests | most at once | CPU s | max RSS MiB |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = ["| contender | runs | median s | [min–max] | MB/s | conns | requests | most at once | server span s | CPU s | max RSS MiB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     keys = [k for k in walls if k[0] == case and k[1] == sc and k[2] == file]
     if contenders:
         keys = [(case, sc, file, c) for c in contenders if (case, sc, file, c) in walls]
@@ -70,7 +70,7 @@ def table(case, sc, file, contenders=None):
         e = extra[k]
         mbps = size / 1e6 / med(w) if size else None
         out.append(f"| {k[3]} | {len(w)} | {fmt(med(w))} | [{fmt(min(w))}–{fmt(max(w))}] | {fmt(mbps, 1)} | "
-                   f"{fmt(med(e['conns']), 0)} | {fmt(med(e['reqs']), 0)} | {fmt(med(e['peak']), 0)} | {fmt(med(e['cpu_s']))} | "
+                   f"{fmt(med(e['conns']), 0)} | {fmt(med(e['reqs']), 0)} | {fmt(med(e['peak']), 0)} | {fmt(med(e['span_s']))} | {fmt(med(e['cpu_s']))} | "
                    f"{fmt(med(e['rss_mib']), 0)} |")
     return "\n".join(out)
 
@@ -82,7 +82,8 @@ def verdict(name, value, target, good):
     if value is None:
         verdicts.append(f"| {name} | – | {target} | not measured |")
     else:
-        verdicts.append(f"| {name} | {value:.3f} | {target} | {'met' if good(value) else 'MISSED'} |")
+        v = "reference" if target.startswith("(") else ("met" if good(value) else "MISSED")
+        verdicts.append(f"| {name} | {value:.3f} | {target} | {v} |")
 
 
 print("- " + "\n- ".join(info))

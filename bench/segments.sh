@@ -269,12 +269,15 @@ run_one() { # case scenario port file contender
   esac
   sleep 0.2   # nginx writes the log line when a request ends; a client may close first
   # conns: distinct connections, reqs: requests, slow: connections at the slow rate (case 2)
-  # peak: the most requests in flight at once (from each request's end time and duration)
-  read -r conns reqs slow peak < <(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" -v s="${SLOW_K}" '
+  # peak: the most requests in flight at once (from each request's end time and duration);
+  # span: first request's start to last request's end as nginx saw them (wall_s - span_s is the
+  # client's own start-up and finish)
+  read -r conns reqs slow peak span < <(tail -n +"$((before + 1))" "$ACCESS" | awk -v p="$port" -v s="${SLOW_K}" '
     $1 == p { c[$2] = 1; r++; if ($7 == s * 1024) sl[$2] = 1; e[r] = $9; b[r] = $9 - $8 }
     END { n = 0; for (x in c) n++; m = 0; for (x in sl) m++
           pk = 0; for (i = 1; i <= r; i++) { k = 0; for (j = 1; j <= r; j++) if (b[j] <= b[i] && b[i] < e[j]) k++; if (k > pk) pk = k }
-          print n, r + 0, m, pk }')
+          lo = 0; hi = 0; for (i = 1; i <= r; i++) { if (lo == 0 || b[i] < lo) lo = b[i]; if (e[i] > hi) hi = e[i] }
+          printf "%d %d %d %d %.2f\n", n, r + 0, m, pk, hi - lo }')
   if [ $rc -ne 0 ]; then
     echo "$prefix ok=0 reason=exit-$rc wall_s=$WALL" | tee -a "$RESULTS"
     FAILURES=$((FAILURES + 1)); log "FAILED: $prefix (exit $rc)"; tail -5 "$WORK/last-cmd.out" >&2 || true
@@ -282,7 +285,7 @@ run_one() { # case scenario port file contender
     echo "$prefix ok=0 reason=sha256-differs wall_s=$WALL" | tee -a "$RESULTS"
     FAILURES=$((FAILURES + 1)); log "FAILED: $prefix: the output's SHA-256 differs from the file's"
   else
-    echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB conns=$conns reqs=$reqs slow_conns=$slow peak=$peak ok=1" \
+    echo "$prefix wall_s=$WALL cpu_s=$CPU rss_mib=$RSS_MIB conns=$conns reqs=$reqs slow_conns=$slow peak=$peak span_s=$span ok=1" \
       | tee -a "$RESULTS"
   fi
   rm -f "$out" "$out.aria2" "$out.st"
