@@ -279,6 +279,17 @@ public final class DownloadQueue implements AutoCloseable {
     }
 
     /**
+     * The job added with this idempotency key.
+     *
+     * @param key the key
+     * @return the job, or empty
+     */
+    public Optional<Job> findByKey(String key) {
+        requireOpen();
+        return store.findByKey(key).map(this::live);
+    }
+
+    /**
      * The job with this id, with the live progress of a running download.
      *
      * @param id the job's id
@@ -421,6 +432,12 @@ public final class DownloadQueue implements AutoCloseable {
         requireOpen();
         CompletableFuture<Job> f = new CompletableFuture<>();
         waiters.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(f);
+        // a caller that stops waiting cancels its future: forget it, or paused jobs collect them
+        CompletableFuture<Job> unused = f.whenComplete((job, failure) -> {
+            if (f.isCancelled()) {
+                dropWaiter(id, f);
+            }
+        });
         Optional<Job> job = store.find(id);
         if (job.isEmpty()) {
             dropWaiter(id, f);
@@ -838,12 +855,30 @@ public final class DownloadQueue implements AutoCloseable {
 
     // ---------------------------------------------------------------- events
 
+    /**
+     * Numbers the event and hands it to the event thread in one step, so listeners see numbers in
+     * order. The lock covers no user code: delivery happens on the event thread.
+     */
     private void publish(JobEvent.Type type, Job job) {
-        JobEvent event = new JobEvent(sequence.incrementAndGet(), type, job);
-        try {
-            events.execute(() -> deliver(event));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed: nobody is listening any more
+        synchronized (sequence) {
+            JobEvent event = new JobEvent(sequence.incrementAndGet(), type, job);
+            try {
+                events.execute(() -> deliver(event));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed: nobody is listening any more
+            }
+        }
+    }
+
+    /**
+     * The number of the last event published (0 before the first). A subscriber that reads it
+     * right after subscribing receives exactly the events numbered above it.
+     *
+     * @return the last event's sequence number
+     */
+    public long lastSequence() {
+        synchronized (sequence) {
+            return sequence.get();
         }
     }
 

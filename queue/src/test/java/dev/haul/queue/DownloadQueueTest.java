@@ -217,9 +217,11 @@ class DownloadQueueTest {
         assertEquals(JobState.REMOVED, q.remove(keep.id(), false).state());
         assertEquals(JobState.REMOVED, q.remove(drop.id(), true).state());
         assertEquals(JobState.REMOVED, q.whenFinished(drop.id()).join().state());
+        // the gates open only after the close has stopped the downloads: opened earlier, a
+        // removed download could finish its last MiB before its cancellation lands
+        close(q); // waits for the stopped downloads to end, and for their cleanup
         keepGate.release();
         dropGate.release();
-        close(q); // waits for the stopped downloads to end, and for their cleanup
 
         assertTrue(Files.exists(DownloadQueue.partOf(keep.file())));
         assertFalse(Files.exists(DownloadQueue.partOf(drop.file())));
@@ -313,8 +315,8 @@ class DownloadQueueTest {
         Job job = q.add(request("/big").build());
         assertTrue(gate.awaitHeld(WAIT));
         log.await(e -> e.type() == JobEvent.Type.PROGRESS && e.job().bytesDone() > MIB, WAIT);
+        close(q); // with the gate still shut: the download cannot finish before it stops
         gate.release();
-        close(q);
 
         try (SqliteJobStore store = SqliteJobStore.open(data)) {
             Job stored = store.find(job.id()).orElseThrow();
