@@ -106,68 +106,67 @@ function button(label, action, id) {
   return b;
 }
 
+// Rows are kept per job and updated in place, so a button does not vanish under the pointer
+// when progress arrives (twice a second per active job).
+const rows = new Map();
+
+function makeRow(id) {
+  const tr = document.createElement("tr");
+  tr.dataset.id = id;
+  tr.innerHTML = '<td class="id"></td><td class="name"></td>'
+    + '<td><span class="state"></span><div class="failure"></div></td>'
+    + '<td><div class="bar"><div></div></div><small class="bytes"></small></td>'
+    + '<td class="speed"></td><td class="eta"></td><td class="actions"></td>';
+  return tr;
+}
+
+function updateRow(tr, j) {
+  const cell = (sel) => tr.querySelector(sel);
+  cell(".id").textContent = j.id;
+  cell(".name").textContent = j.name;
+  cell(".name").title = j.file + "\n" + j.url;
+  cell(".state").textContent = j.state;
+  cell(".failure").textContent = j.failure ? j.failure.code + ": " + j.failure.message : "";
+  const pct = j.totalBytes > 0 ? Math.min(100, 100 * j.bytesDone / j.totalBytes)
+    : (j.state === "completed" ? 100 : 0);
+  cell(".bar > div").style.width = pct.toFixed(1) + "%";
+  cell(".bytes").textContent = size(j.bytesDone) + " / " + size(j.totalBytes);
+  cell(".speed").textContent = j.state === "active" ? size(j.bytesPerSecond) + "/s" : "";
+  cell(".eta").textContent = j.state === "active" ? eta(j.etaSeconds) : "";
+  if (tr.dataset.state !== j.state) {
+    tr.dataset.state = j.state;
+    const actions = cell(".actions");
+    actions.replaceChildren();
+    const live = j.state === "queued" || j.state === "active" || j.state === "paused";
+    if (j.state === "queued" || j.state === "active") actions.append(button("Pause", "pause", j.id));
+    if (j.state === "paused") actions.append(button("Resume", "resume", j.id));
+    if (j.state === "failed") actions.append(button("Retry", "resume", j.id));
+    if (live) actions.append(button("↑", "up", j.id), button("↓", "down", j.id));
+    actions.append(button("Remove", "remove", j.id));
+  }
+}
+
 function render() {
   const body = $("#jobs tbody");
   const list = [...jobs.values()].sort((a, b) => a.position - b.position || a.id - b.id);
-  body.replaceChildren();
+  for (const [id, tr] of rows) {
+    if (!jobs.has(id)) {
+      tr.remove();
+      rows.delete(id);
+    }
+  }
   let speed = 0;
+  let k = 0;
   for (const j of list) {
     speed += j.bytesPerSecond;
-    const tr = document.createElement("tr");
-    tr.dataset.id = j.id;
-    tr.dataset.state = j.state;
-    const pct = j.totalBytes > 0 ? Math.min(100, 100 * j.bytesDone / j.totalBytes)
-      : (j.state === "completed" ? 100 : 0);
-    const cells = [
-      j.id,
-      null,
-      null,
-      null,
-      j.state === "active" ? size(j.bytesPerSecond) + "/s" : "",
-      j.state === "active" ? eta(j.etaSeconds) : "",
-    ];
-    cells.forEach((text, k) => {
-      const td = document.createElement("td");
-      if (k === 1) {
-        td.className = "name";
-        td.textContent = j.name;
-        td.title = j.file + "\n" + j.url;
-      } else if (k === 2) {
-        const st = document.createElement("span");
-        st.className = "state";
-        st.textContent = j.state;
-        td.append(st);
-        if (j.failure) {
-          const f = document.createElement("div");
-          f.className = "failure";
-          f.textContent = j.failure.code + ": " + j.failure.message;
-          td.append(f);
-        }
-      } else if (k === 3) {
-        const bar = document.createElement("div");
-        bar.className = "bar";
-        const fill = document.createElement("div");
-        fill.style.width = pct.toFixed(1) + "%";
-        bar.append(fill);
-        const label = document.createElement("small");
-        label.className = "bytes";
-        label.textContent = size(j.bytesDone) + " / " + size(j.totalBytes);
-        td.append(bar, label);
-      } else {
-        td.textContent = text;
-      }
-      tr.append(td);
-    });
-    const actions = document.createElement("td");
-    actions.className = "actions";
-    if (j.state === "queued" || j.state === "active") actions.append(button("Pause", "pause", j.id));
-    if (j.state === "paused" || j.state === "failed") actions.append(button(j.state === "failed" ? "Retry" : "Resume", "resume", j.id));
-    if (j.state === "queued" || j.state === "active" || j.state === "paused") {
-      actions.append(button("↑", "up", j.id), button("↓", "down", j.id));
+    let tr = rows.get(j.id);
+    if (!tr) {
+      tr = makeRow(j.id);
+      rows.set(j.id, tr);
     }
-    actions.append(button("Remove", "remove", j.id));
-    tr.append(actions);
-    body.append(tr);
+    updateRow(tr, j);
+    if (body.children[k] !== tr) body.insertBefore(tr, body.children[k] || null);
+    k++;
   }
   $("#empty").hidden = list.length > 0;
   const counts = {};
@@ -245,7 +244,7 @@ $("#add-form").addEventListener("submit", async (e) => {
 
 $("#jobs").addEventListener("click", (e) => {
   const b = e.target.closest("button[data-action]");
-  if (b) act(b.dataset.action, b.dataset.id).catch(showError);
+  if (b) act(b.dataset.action, Number(b.dataset.id)).catch(showError);
 });
 
 $("#apply-limit").addEventListener("click", () => {
