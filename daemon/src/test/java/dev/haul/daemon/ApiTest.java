@@ -289,12 +289,14 @@ class ApiTest {
                     .equals("active"), WAIT);
             JsonNode removed = http.delete("/api/v1/jobs/" + id + "?partial=delete").json();
             assertEquals("removed", removed.path("state").asText());
-            gate.release();
             events.until(e -> e.type().equals("state") && e.json().path("state").asText()
                     .equals("removed"), WAIT);
+            // the part goes once the stopped download has ended; the gate stays shut until
+            // then, or the download could finish its last bytes before the stop lands
+            Poll.until(() -> !Files.exists(d.downloads.resolve("big.part")), WAIT,
+                    "part deleted");
+            gate.release();
         }
-        // the part is deleted once the download has stopped: poll with a bound
-        Poll.until(() -> !Files.exists(d.downloads.resolve("big.part")), WAIT, "part deleted");
         try (Stream<Path> left = Files.list(d.downloads)) {
             assertEquals(List.of(), left.toList(), "no part, no file");
         }
