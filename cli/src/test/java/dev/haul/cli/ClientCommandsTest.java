@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.haul.daemon.Daemon;
 import dev.haul.queue.testing.FileServer;
+import dev.haul.testing.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * loopback, found through its data directory as a user's would be; and {@code haul daemon
  * start/status/stop} with a daemon in its own process.
  */
+@ExtendWith(LeakCheck.class)
+@LeakCheck.Options(threadPrefixes = {"haul", "file-server"}, fdTolerance = 6)
 @Timeout(60)
 class ClientCommandsTest {
     @TempDir
@@ -174,6 +178,11 @@ class ClientCommandsTest {
             assertEquals(0, CliRun.of("add", "--wait", files.url("/bg.bin"), "--data-dir",
                     other.toString()).code());
             assertTrue(Files.exists(tmp.resolve("bg-files").resolve("bg.bin")));
+            String token = Files.readString(other.resolve("token")).trim();
+            assertFalse(Files.readString(log).contains(token), "no token in the log");
+            assertEquals(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission
+                    .OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(log));
             long pid = Long.parseLong(Files.readString(other.resolve("daemon.pid")).trim());
             CliRun stop = CliRun.of("daemon", "stop", "--data-dir", other.toString());
             assertEquals(0, stop.code(), stop + "\n" + Files.readString(log));

@@ -113,6 +113,10 @@ public final class DaemonCommand implements Callable<Integer> {
     @CommandLine.Mixin
     Settings options = new Settings();
 
+    /** Set by {@code start}: the output goes to a log file, which must not hold the token. */
+    @Option(names = "--background", hidden = true)
+    boolean background;
+
     /**
      * Runs {@code haul daemon ARGS} alone: what {@code haul daemon start} spawns.
      *
@@ -155,7 +159,10 @@ public final class DaemonCommand implements Callable<Integer> {
         }, "haul-daemon-stop"));
         out.println("haul daemon: listening on " + daemon.url() + " (queue in "
                 + settings.dataDir() + ", files to " + settings.downloadDir() + ")");
-        out.println("haul daemon: web page " + daemon.url() + "#token=" + daemon.token());
+        // the link carries the token: never into the log file of a background daemon
+        out.println("haul daemon: web page " + daemon.url() + (background
+                ? " (token in " + settings.dataDir().resolve(TokenFile.NAME) + ")"
+                : "#token=" + daemon.token()));
         out.println("haul daemon: stop with Ctrl-C, SIGTERM or 'haul daemon stop'");
         out.flush();
         stop.await();
@@ -227,6 +234,9 @@ public final class DaemonCommand implements Callable<Integer> {
             Files.deleteIfExists(data.resolve(Daemon.URL_FILE)); // a crashed daemon's
             dev.haul.queue.OwnerOnlyFiles.createDirectories(data);
             Path log = data.resolve("daemon.log");
+            if (!Files.exists(log)) {
+                dev.haul.queue.OwnerOnlyFiles.write(log, new byte[0]); // the log is the owner's
+            }
             String java = ProcessHandle.current().info().command()
                     .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC",
@@ -237,6 +247,7 @@ public final class DaemonCommand implements Callable<Integer> {
                 command.remove("--enable-native-access=ALL-UNNAMED");
             }
             command.addAll(options.args());
+            command.add("--background");
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

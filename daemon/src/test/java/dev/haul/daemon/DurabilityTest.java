@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.haul.queue.testing.FileServer;
+import dev.haul.testing.LeakCheck;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * also checks that SIGTERM is graceful: the daemon exits 0, keeps the {@code .part}, and the job
  * continues from it after a restart.
  */
+@ExtendWith(LeakCheck.class)
+@LeakCheck.Options(threadPrefixes = {"haul", "file-server"}, fdTolerance = 6)
 @Timeout(240)
 class DurabilityTest {
     static final Duration WAIT = Duration.ofSeconds(90);
