@@ -433,12 +433,54 @@ class ApiTest {
         assertEquals(1000000, after.path("maxBytesPerSecond").asLong());
     }
 
+    /**
+     * The log records of the process while it is installed, formatted with their exceptions:
+     * every level of Haul's own loggers ({@code dev.haul.*}), and what the daemon logs by default
+     * (INFO and up) for the rest. (Jetty's DEBUG level dumps raw request bytes; it is off unless
+     * someone turns it on.)
+     */
+    static final class LogCapture extends java.util.logging.Handler implements AutoCloseable {
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        private final java.util.logging.Logger haul = java.util.logging.Logger.getLogger(
+                "dev.haul");
+        private final java.util.logging.Level before = haul.getLevel();
+
+        LogCapture() {
+            setLevel(java.util.logging.Level.ALL);
+            haul.setLevel(java.util.logging.Level.ALL);
+            root.addHandler(this);
+        }
+
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            String text = new java.util.logging.SimpleFormatter().formatMessage(r);
+            if (r.getThrown() != null) {
+                java.io.StringWriter w = new java.io.StringWriter();
+                r.getThrown().printStackTrace(new java.io.PrintWriter(w));
+                text += "\n" + w;
+            }
+            lines.add(r.getLoggerName() + ": " + text);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            root.removeHandler(this);
+            haul.setLevel(before);
+        }
+    }
+
     @Test
     void secretsNeverComeBackAndStayOffDisk() throws Exception {
         byte[] body = bytes(50_000, 4);
         files.file("/secret.bin", body);
+        files.status("/secret-gone", 404);
         String url = files.url("/secret.bin").replace("http://", "http://alice:pw-url-9@");
-        try (EventStream events = d.events(null)) {
+        try (LogCapture log = new LogCapture(); EventStream events = d.events(null)) {
             Http.Answer a = http.post("/api/v1/jobs", "{\"url\":\"" + url + "\",\"headers\":"
                     + "{\"Authorization\":\"Bearer sekrit-42\",\"Cookie\":\"s=cookie-77\","
                     + "\"X-Trace\":\"7\"}}");
@@ -464,6 +506,22 @@ class ApiTest {
                 }
             }
             assertTrue(answers.get(2).contains("\"X-Trace\":\"7\""));
+            // a failing one logs its failure, and a refused add its request: without secrets
+            Http.Answer failing = http.post("/api/v1/jobs", "{\"url\":\"" + files.url(
+                    "/secret-gone").replace("http://", "http://alice:pw-url-9@") + "\","
+                    + "\"headers\":{\"Cookie\":\"s=cookie-77\"}}");
+            JsonNode failed = http.get("/api/v1/jobs/" + failing.json().path("id").asLong()
+                    + "/wait?timeout=20").json();
+            assertEquals("failed", failed.path("state").asText(), failed::toString);
+            assertEquals(400, http.post("/api/v1/jobs", "{\"url\":\"" + url + "\",\"headers\":"
+                    + "{\"Authorization\":\"Bearer sekrit-42\"},\"sha256\":\"x\"}").status());
+            d.close();
+            assertTrue(log.lines.stream().anyMatch(l -> l.contains("failed")), log.lines::toString);
+            for (String line : log.lines) {
+                for (String secret : List.of("sekrit-42", "cookie-77", "pw-url-9")) {
+                    assertFalse(line.contains(secret), secret + " in the log: " + line);
+                }
+            }
         }
         d.close();
         try (Stream<Path> all = Files.walk(d.data)) {
