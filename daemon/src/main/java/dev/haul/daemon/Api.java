@@ -50,8 +50,12 @@ final class Api extends Handler.Abstract {
     static final long MAX_WAIT_SECONDS = 300;
     private static final String PREFIX = "/api/v1/";
 
+    /** aria2's JSON-RPC path: over HTTP POST here, over WebSocket in {@link Aria2Socket}. */
+    static final String JSONRPC = "/jsonrpc";
+
     private final DownloadQueue queue;
     private final EventStreams events;
+    private volatile Aria2Rpc rpc;
     private final String token;
     private final Path downloads;
     private volatile boolean stopping;
@@ -61,6 +65,44 @@ final class Api extends Handler.Abstract {
         this.events = events;
         this.token = token;
         this.downloads = downloads;
+    }
+
+    /** Serves aria2's JSON-RPC at {@link #JSONRPC} with {@code rpc}. */
+    void jsonRpc(Aria2Rpc rpc) {
+        this.rpc = rpc;
+    }
+
+    /**
+     * One JSON-RPC message over HTTP POST, as aria2 takes it: any content type, the answer always
+     * {@code 200} with the JSON-RPC result or error (the token is checked inside, per call).
+     */
+    private void jsonRpc(Request request, Response response, Callback callback)
+            throws IOException {
+        if (!request.getMethod().equals("POST")) {
+            response.getHeaders().put(HttpHeader.ALLOW, "POST");
+            throw new ApiError(405, "method_not_allowed", "JSON-RPC takes POST (or a WebSocket)");
+        }
+        if (stopping) {
+            throw new ApiError(503, "shutting_down", "the daemon is stopping");
+        }
+        if (request.getLength() > MAX_BODY) {
+            throw tooLarge();
+        }
+        byte[] bytes;
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            bytes = in.readNBytes(MAX_BODY + 1);
+        }
+        if (bytes.length > MAX_BODY) {
+            throw tooLarge();
+        }
+        JsonNode message;
+        try {
+            message = Json.MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            message = null;
+        }
+        JsonNode answer = rpc.handle(message);
+        ok(response, callback, 200, answer == null ? Json.MAPPER.createArrayNode() : answer);
     }
 
     /** From now on every API request is answered {@code 503 shutting_down}. */
@@ -74,6 +116,8 @@ final class Api extends Handler.Abstract {
         try {
             if (path.equals("/api") || path.startsWith("/api/")) {
                 api(request, response, callback, path);
+            } else if (path.equals(JSONRPC) && rpc != null) {
+                jsonRpc(request, response, callback);
             } else {
                 StaticFiles.serve(request, response, callback, path);
             }

@@ -47,6 +47,9 @@ public final class Daemon implements AutoCloseable {
     private final Server server;
     private final URI url;
     private final String token;
+    private final Aria2Socket.Sockets sockets;
+    private final java.util.concurrent.CompletableFuture<Void> shutdownRequested =
+            new java.util.concurrent.CompletableFuture<>();
     private volatile boolean closed;
 
     /**
@@ -207,7 +210,10 @@ public final class Daemon implements AutoCloseable {
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         server.addConnector(connector);
-        server.setHandler(api);
+        this.sockets = new Aria2Socket.Sockets(queue);
+        Aria2Rpc rpc = new Aria2Rpc(queue, token, settings.downloadDir(), this::shutdownSoon);
+        api.jsonRpc(rpc);
+        server.setHandler(Aria2Socket.handler(server, rpc, sockets, api));
         server.setStopTimeout(2000);
         server.start();
         String host = settings.host().contains(":") ? "[" + settings.host() + "]"
@@ -324,6 +330,20 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * Completes when a client asked the daemon to stop (aria2's {@code shutdown}): whoever runs
+     * the daemon then closes it, as on SIGTERM.
+     *
+     * @return the request to stop
+     */
+    public java.util.concurrent.CompletableFuture<Void> shutdownRequested() {
+        return shutdownRequested;
+    }
+
+    private void shutdownSoon() {
+        shutdownRequested.complete(null);
+    }
+
+    /**
      * Stops gracefully (see the class comment). Idempotent.
      */
     @Override
@@ -334,6 +354,7 @@ public final class Daemon implements AutoCloseable {
         closed = true;
         api.stopping();
         events.close();
+        sockets.close();
         queue.close();
         try {
             server.stop();

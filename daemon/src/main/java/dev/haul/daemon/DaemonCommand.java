@@ -151,6 +151,7 @@ public final class DaemonCommand implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         boolean trapped = onSignals(stop::countDown, "TERM", "INT");
+        var unused = daemon.shutdownRequested().thenRun(stop::countDown); // aria2's shutdown
         // without the signal handlers (a JVM without sun.misc), the shutdown hook still stops
         // the daemon gracefully; the exit status is then the JVM's 143
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
