@@ -208,6 +208,7 @@ public final class Daemon implements AutoCloseable {
         connector.setPort(settings.port());
         server.addConnector(connector);
         server.setHandler(api);
+        server.setErrorHandler(new JsonErrors());
         server.setStopTimeout(2000);
         server.start();
         String host = settings.host().contains(":") ? "[" + settings.host() + "]"
