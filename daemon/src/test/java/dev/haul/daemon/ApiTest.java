@@ -365,6 +365,8 @@ class ApiTest {
                 "text/plain");
         assertEquals(415, type.status());
         assertEquals("unsupported_media_type", type.errorCode());
+        assertEquals("close", type.header("Connection"), "its body was not read: the "
+                + "connection is not reused");
         assertEquals("unsupported_media_type", http.send("POST", "/api/v1/jobs", "{}", null)
                 .errorCode());
         // a declared length over the limit is refused before a byte of the body is read (a raw
