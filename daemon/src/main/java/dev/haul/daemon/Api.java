@@ -122,15 +122,29 @@ final class Api extends Handler.Abstract {
                 StaticFiles.serve(request, response, callback, path);
             }
         } catch (ApiError e) {
+            unread(request, response);
             error(response, callback, e.status, e.code, e.getMessage());
         } catch (QueueException e) {
+            unread(request, response);
             queueError(response, callback, e);
         } catch (RuntimeException | IOException e) {
+            unread(request, response);
             LOG.log(System.Logger.Level.ERROR, request.getMethod() + " " + path + " failed", e);
             error(response, callback, 500, "internal", "internal error: " + e.getClass()
                     .getSimpleName() + " (the daemon's log has the details)");
         }
         return true;
+    }
+
+    /**
+     * A refusal may come before the body is read (a wrong token, type or size): then the
+     * connection closes after the answer, and says so, so that a client does not send its next
+     * request on a connection that still holds, or is about to drop, an unread body.
+     */
+    private static void unread(Request request, Response response) {
+        if (request.getLength() != 0 && !response.isCommitted()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
     }
 
     private void api(Request request, Response response, Callback callback, String path)

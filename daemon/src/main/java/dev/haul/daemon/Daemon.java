@@ -39,6 +39,8 @@ public final class Daemon implements AutoCloseable {
     public static final String URL_FILE = "daemon.url";
     /** The file holding the daemon's process id, in its data directory. */
     public static final String PID_FILE = "daemon.pid";
+    /** How long the HTTP server waits for answers in flight when it stops. */
+    static final Duration STOP_GRACE = Duration.ofMillis(500);
 
     private final Settings settings;
     private final DownloadQueue queue;
@@ -214,7 +216,10 @@ public final class Daemon implements AutoCloseable {
         Aria2Rpc rpc = new Aria2Rpc(queue, token, settings.downloadDir(), this::shutdownSoon);
         api.jsonRpc(rpc);
         server.setHandler(Aria2Socket.handler(server, rpc, sockets, api));
-        server.setStopTimeout(2000);
+        server.setErrorHandler(new JsonErrors());
+        // a graceful stop lets answers in flight finish; it then waits for every connection to
+        // close, and clients keep idle ones open, so it is kept short
+        server.setStopTimeout(STOP_GRACE.toMillis());
         server.start();
         String host = settings.host().contains(":") ? "[" + settings.host() + "]"
                 : settings.host();
@@ -358,6 +363,9 @@ public final class Daemon implements AutoCloseable {
         queue.close();
         try {
             server.stop();
+        } catch (java.util.concurrent.TimeoutException e) {
+            // idle keep-alive connections outlived the grace period: closed all the same
+            LOG.log(System.Logger.Level.DEBUG, "connections still open after the grace period");
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "stopping the HTTP server: " + e);
         }

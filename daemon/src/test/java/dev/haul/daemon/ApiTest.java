@@ -365,6 +365,8 @@ class ApiTest {
                 "text/plain");
         assertEquals(415, type.status());
         assertEquals("unsupported_media_type", type.errorCode());
+        assertEquals("close", type.header("Connection"), "its body was not read: the "
+                + "connection is not reused");
         assertEquals("unsupported_media_type", http.send("POST", "/api/v1/jobs", "{}", null)
                 .errorCode());
         // a declared length over the limit is refused before a byte of the body is read (a raw
@@ -391,6 +393,16 @@ class ApiTest {
         } catch (java.io.IOException e) {
             // the early answer reset the upload: refused all the same (checked below)
         }
+        // what Jetty refuses before the API sees it is JSON with a code too
+        String ambiguous = rawRequest("GET /api/v1/jobs/%2e%2e/x HTTP/1.1\r\nHost: x\r\n"
+                + "Authorization: Bearer " + TestDaemon.TOKEN + "\r\n\r\n");
+        assertTrue(ambiguous.startsWith("HTTP/1.1 400 "), ambiguous);
+        assertTrue(ambiguous.contains("application/json"), ambiguous);
+        assertTrue(ambiguous.contains("\"code\":\"bad_request\""), ambiguous);
+        String bigHeaders = rawRequest("GET /api/v1/stats HTTP/1.1\r\nHost: x\r\nX-Big: "
+                + "y".repeat(20_000) + "\r\n\r\n");
+        assertTrue(bigHeaders.startsWith("HTTP/1.1 431 "), bigHeaders);
+        assertTrue(bigHeaders.contains("\"code\":\"headers_too_large\""), bigHeaders);
         assertEquals(1, count(), "only the one good add changed anything");
         assertEquals("paused", http.get("/api/v1/jobs/" + id).json().path("state").asText());
         for (Http.Answer a : List.of(unknown, taken)) {

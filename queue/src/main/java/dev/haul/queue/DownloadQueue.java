@@ -717,8 +717,14 @@ public final class DownloadQueue implements AutoCloseable {
                 }
             }
             case SHUTDOWN -> release(List.of(r));
-            case LOST -> LOG.log(System.Logger.Level.INFO, "job " + job.id()
-                    + " was taken over; stopped here");
+            case LOST -> {
+                if (r.deletePartial) {
+                    deletePartial(job);
+                } else {
+                    LOG.log(System.Logger.Level.INFO, "job " + job.id()
+                            + " was taken over; stopped here");
+                }
+            }
         }
     }
 
@@ -739,7 +745,11 @@ public final class DownloadQueue implements AutoCloseable {
         if (r == null) {
             return false;
         }
-        if (r.stop == null) {
+        // A command (pause, remove) wins over LOST: the store's state changes before the
+        // command's stop reaches this thread, so a tick in between sees the lease gone and
+        // stops the job as LOST; what the caller asked for (keep the progress, delete the part)
+        // must still be done.
+        if (r.stop == null || (r.stop == Stop.LOST && (why == Stop.PAUSE || why == Stop.REMOVE))) {
             r.stop = why;
         }
         r.deletePartial |= deletePartial;

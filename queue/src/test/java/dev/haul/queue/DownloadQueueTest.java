@@ -184,9 +184,11 @@ class DownloadQueueTest {
 
         Job paused = q.pause(job.id());
         assertEquals(JobState.PAUSED, paused.state());
-        gate.release();
+        // the stopped download's progress is recorded once it has ended; the gate stays shut
+        // until then, or the download could finish its last MiB before the pause lands
         log.await(e -> e.type() == JobEvent.Type.PROGRESS && e.job().state() == JobState.PAUSED,
                 WAIT);
+        gate.release();
         assertTrue(Files.size(DownloadQueue.partOf(job.file())) > MIB);
         assertTrue(q.get(job.id()).orElseThrow().bytesDone() > MIB);
 
