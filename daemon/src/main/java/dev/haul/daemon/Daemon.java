@@ -329,6 +329,11 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
+    /** The API's handler, for tests in this package. */
+    Api api() {
+        return api;
+    }
+
     /** How many event streams are open, for tests in this package. */
     int openEventStreams() {
         return events.open();

@@ -620,7 +620,7 @@ class ApiTest {
 
     @Test
     void aStoppingDaemonRefusesRequests() throws Exception {
-        Api api = (Api) d.daemon.server().getHandler();
+        Api api = d.daemon.api();
         api.stopping();
         Http.Answer a = http.get("/api/v1/stats");
         assertEquals(503, a.status());
