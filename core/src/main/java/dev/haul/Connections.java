@@ -14,15 +14,15 @@ import java.util.Objects;
  *   <li>{@link #fixed(int) fixed(n)}: n connections from the start;
  *   <li>{@link #adaptive(int) adaptive(max)}: slow start — one connection, then one more while
  *       each added connection brings at least 15 % more throughput, up to {@code max}. A server
- * that
- *       one connection saturates keeps one or two; one that caps each connection gets more.
+ *       that one connection saturates keeps one or two; one that caps each connection gets
+ *       more.
  * </ul>
  * The manager's per-host connection cap bounds every choice, and a server that refuses extra
  * connections (503, 429, resets) gets fewer. Immutable.
  *
  * <pre>{@code
  * DownloadRequest request =
- * DownloadRequest.builder(url).connections(Connections.adaptive(8)).build();
+ *         DownloadRequest.builder(url).connections(Connections.adaptive(8)).build();
  * }</pre>
  */
 public final class Connections {

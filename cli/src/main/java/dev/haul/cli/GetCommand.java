@@ -1,5 +1,6 @@
 package dev.haul.cli;
 
+import dev.haul.Connections;
 import dev.haul.Destination;
 import dev.haul.DownloadManager;
 import dev.haul.DownloadRequest;
@@ -59,12 +60,17 @@ import picocli.CommandLine.Spec;
         footer = {
             "  haul get https://example.com/big.iso -o big.iso --sha256 9f86d0...",
             "  haul get https://example.com/a.zip https://example.com/b.zip -d downloads",
+            "  haul get https://a.example/x.iso --mirror https://b.example/x.iso -x 8 -o x.iso",
             "  haul get -i urls.txt -d mirror -j 8",
             "  haul get https://example.com/data.json -o - | jq .",
             "  haul get -i urls.txt -d mirror --limit-rate 2M   (a rerun skips finished files)",
             "  haul get -i urls.txt -d mirror -N                (fetch only what changed)",
             "  haul get URL -o f --proxy http://user:pw@proxy:3128 --noproxy localhost,10.0.0.0/8"})
 final class GetCommand implements Callable<Integer> {
+    /** The most connections -x takes: beyond this, servers refuse more than they serve. */
+    static final int MAX_CONNECTIONS = 16;
+    /** Where -x auto stops adding connections. */
+    static final int AUTO_CONNECTIONS = 8;
 
     @ParentCommand
     Main main;
@@ -96,13 +102,38 @@ final class GetCommand implements Callable<Integer> {
 
     @Option(names = {"-i", "--input"}, paramLabel = "LIST",
             description = "Read URLs from LIST, one per line ('-' = stdin); blank lines and lines "
-                    + "starting with # are skipped.")
+                    + "starting with # are skipped. Further URLs of the same file (mirrors) may "
+                    + "follow on the line, separated by tabs.")
     String input;
 
     @Option(names = {"-j", "--parallel"}, paramLabel = "N", defaultValue = "4",
             description =
                     "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
     int parallel;
+
+    @Option(names = {"-x", "--connections"}, paramLabel = "N|auto", defaultValue = "auto",
+            description = "Connections per file: N (1 to " + MAX_CONNECTIONS + ") or auto "
+                    + "(default): start with one and add one while each added connection brings at "
+                    + "least 15% more speed, up to " + AUTO_CONNECTIONS + ". Auto keeps one "
+                    + "connection where one is as fast (no load on a server for nothing) and goes "
+                    + "wide where a server or a network path caps each connection. A file is split "
+                    + "only when the server proves it safe (ranges, a length, a strong validator) "
+                    + "and every piece is checked, so it cannot become a mix of two versions.")
+    String connections;
+
+    @Option(names = {"-k", "--min-split-size"}, paramLabel = "SIZE",
+            description = "Split only files of at least SIZE over several connections; suffixes "
+                    + "K, M, G are 1024-based (default: 4M).")
+    String minSplitSize;
+
+    @Option(names = "--mirror", paramLabel = "URL",
+            description = "Another URL of the same file (repeatable; one URL only). haul fails "
+                    + "over to it at once when a source fails, and fetches from several at once "
+                    + "only when they prove they serve the same bytes (the same strong ETag, or "
+                    + "the same size with --sha256 deciding). Credentials (-u, netrc) go to the "
+                    + "first URL's host only. In an -i list, further URLs of the same file follow "
+                    + "the first on its line, separated by tabs.")
+    List<String> mirrors = new ArrayList<>();
 
     @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'",
             description = "Send this request header (repeatable).")
@@ -289,7 +320,10 @@ final class GetCommand implements Callable<Integer> {
         DownloadManager.Builder mb = DownloadManager.builder()
                 .listener(batch)
                 .maxConcurrentDownloads(parallel)
-                .maxConnectionsPerHost(parallel)
+                // one download may use -x connections; -j downloads share them per host
+                .maxConnectionsPerHost(Math.max(parallel, connections().max()))
+                .connections(connections())
+                .splitThreshold(splitThreshold())
                 .insecure(insecure)
                 .fsync(!noFsync)
                 .maxBytesPerSecond(rate);
@@ -370,6 +404,37 @@ final class GetCommand implements Callable<Integer> {
             }
         }
         return code;
+    }
+
+    /** {@code -x}: a number of connections, or auto. */
+    private Connections connections() {
+        String v = connections.strip();
+        if (v.equalsIgnoreCase("auto")) {
+            return Connections.adaptive(AUTO_CONNECTIONS);
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > MAX_CONNECTIONS) {
+            throw usage("-x wants a number of connections from 1 to " + MAX_CONNECTIONS
+                    + ", or auto; got '" + connections + "'");
+        }
+        return Connections.fixed(n);
+    }
+
+    /** {@code -k}: the smallest file split over several connections. */
+    private long splitThreshold() {
+        if (minSplitSize == null) {
+            return DownloadManager.DEFAULT_SPLIT_THRESHOLD;
+        }
+        try {
+            return RateLimit.parse(minSplitSize.strip());
+        } catch (IllegalArgumentException e) {
+            throw usage("-k wants a size such as 1M or 512K, got '" + minSplitSize + "'");
+        }
     }
 
     /** The shared limit in bytes per second; 0 for none. */
@@ -480,6 +545,12 @@ final class GetCommand implements Callable<Integer> {
         if (parallel < 1) {
             throw usage("-j must be at least 1, got " + parallel);
         }
+        connections();
+        splitThreshold();
+        if (!mirrors.isEmpty() && inputs.size() > 1) {
+            throw usage("--mirror names other URLs of one file, got " + inputs.size() + " URLs;"
+                    + " in an -i list, put a file's mirrors on its line, separated by tabs");
+        }
         if (retries != null && retries < 0) {
             throw usage("--retries must be 0 or more, got " + retries);
         }
@@ -520,12 +591,21 @@ final class GetCommand implements Callable<Integer> {
         return map;
     }
 
-    private Job job(String url, Map<String, String> headerMap, Path directory,
+    private Job job(String line, Map<String, String> headerMap, Path directory,
             DirectoryState state, Set<Path> taken, ProgressRenderer out) {
+        // an -i line: the URL, then other URLs of the same file after tabs (as aria2c's lists)
+        String[] fields = line.split("\t", -1);
+        String url = fields[0].strip();
+        List<String> others = new ArrayList<>(mirrors);
+        for (int i = 1; i < fields.length; i++) {
+            if (!fields[i].isBlank()) {
+                others.add(fields[i].strip());
+            }
+        }
         URI uri;
         DownloadRequest.Builder request;
         try {
-            uri = new URI(url.strip());
+            uri = new URI(url);
             request = DownloadRequest.builder(uri);
             headerMap.forEach(request::header);
         } catch (URISyntaxException e) {
@@ -534,6 +614,14 @@ final class GetCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return Job.failed(url, null,
                     new Job.Failure(ExitCode.USAGE, Urls.redact(url), e.getMessage()));
+        }
+        for (String other : others) {
+            try {
+                request.mirror(other);
+            } catch (IllegalArgumentException e) {
+                return Job.failed(url, uri, new Job.Failure(ExitCode.USAGE, Urls.redact(url),
+                        "mirror " + Urls.redact(other) + ": " + e.getMessage()));
+            }
         }
         if (sha256 != null) {
             request.expectedSha256(sha256.strip());

@@ -35,6 +35,7 @@ class UsageTest {
             "-c, --continue", "-q, --quiet", "--insecure", "--no-fsync", "--skip-existing", "-N, --timestamping",
             "--no-remote-time", "--limit-rate", "    --proxy", "--noproxy", "--http2", "-u, --user", "-n, --netrc",
             "--netrc-file", "-b, --cookie", "--cookie-jar", "--cacert", ".haul-state", "https_proxy",
+            "-x, --connections", "-k, --min-split-size", "--mirror",
             "Exit codes"}) {
             assertTrue(run.stdoutText().contains(flag), flag + " in:\n" + run.stdoutText());
         }
