@@ -155,6 +155,8 @@ public final class Transfer {
     private Validators validators = Validators.NONE;
     private int attempts;
     private int retriesUsed;
+    /** A {@code Range: bytes=0-} got 416: this download asks without Range from now on. */
+    private boolean openRangeRefused;
     /** The furthest body offset any attempt reached: the budget renews only past it. */
     private long furthest;
     /** Bytes already held when the response that completed the body began. */
@@ -614,7 +616,7 @@ public final class Transfer {
             return new HostPaused(pausedUntil);
         }
         boolean openRange = spec.splits() && received == 0 && rangeStart == 0 && rangeEnd < 0
-                && opaqueRange == null;
+                && opaqueRange == null && !openRangeRefused;
         // Held bytes of another source's body: with a SHA-256 to decide, ask for the rest by the
         // total alone (another server's validators mean nothing to this one).
         boolean joinOnTotal = source != sources.anchor() && received > 0 && sources.shaGiven()
@@ -661,6 +663,13 @@ public final class Transfer {
             if (verdict instanceof ResponseCheck.HttpError e) {
                 discard(ex);
                 int status = head.status();
+                if (status == 416 && openRange) {
+                    // bytes=0- refused: an empty body (S3 answers so for a zero-byte object) or a
+                    // server that refuses open ranges. Ask again without Range, at once.
+                    openRangeRefused = true;
+                    attempts--;
+                    return new Reopened();
+                }
                 if ((status == 401 || status == 403 || status == 410)
                         && urls.expired(source, status, generation)) {
                     attempts--; // the same attempt, at a fresh URL
