@@ -88,12 +88,19 @@ class LifecycleTest {
         assertTrue(endlessBytes.get() >= 64 * 1024, "the body should be flowing");
     }
 
+    /**
+     * Haul's transport closes the socket as it aborts. The JDK client closes it on its own
+     * threads after the body subscription is cancelled: on a loaded 2-CPU machine (JDK 25, a
+     * benchmark running beside the suite) that took more than a second in 1 run in 3 to 8,
+     * though never in isolation, so it gets three.
+     */
     private void assertServerStoppedWithinASecond(long abortNanos) throws InterruptedException {
-        long until = abortNanos + TimeUnit.SECONDS.toNanos(1);
+        long seconds = "jdk".equals(System.getProperty("haul.transport")) ? 3 : 1;
+        long until = abortNanos + TimeUnit.SECONDS.toNanos(seconds);
         while (clientGoneNanos.get() == 0 && System.nanoTime() < until) {
             Thread.sleep(5);
         }
-        assertNotEquals(0, clientGoneNanos.get(), "the server kept sending for more than a second; sent " + endlessBytes.get());
+        assertNotEquals(0, clientGoneNanos.get(), "the server kept sending for more than " + seconds + " s; sent " + endlessBytes.get());
     }
 
     /**
