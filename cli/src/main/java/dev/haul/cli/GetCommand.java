@@ -118,8 +118,9 @@ final class GetCommand implements Callable<Integer> {
 
     @Option(names = {"-x", "--connections"}, paramLabel = "N|auto", defaultValue = "auto",
             description = "Connections per file: N (1 to " + MAX_CONNECTIONS + ") or auto "
-                    + "(default): start with one and add one while each added connection brings at "
-                    + "least 15%% more speed, up to " + AUTO_CONNECTIONS + ". Auto keeps one "
+                    + "(default): start with one and add more while each added connection brings "
+                    + "at least a third of an average connection's speed, up to " + AUTO_CONNECTIONS
+                    + ". Auto keeps one "
                     + "connection where one is as fast (no load on a server for nothing) and goes "
                     + "wide where a server or a network path caps each connection. A file is split "
                     + "only when the server proves it safe (ranges, a length, a strong validator) "

@@ -39,7 +39,8 @@ class UsageTest {
         }
         String warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertEquals("", warnings, "a '%' in a description must be written '%%'");
-        assertTrue(get.stdoutText().contains("15% more speed"), get.stdoutText());
+        assertTrue(get.stdoutText().replaceAll("\\s+", " ").contains("a third of an average"),
+                get.stdoutText());
         assertEquals(0, main.code());
         for (String line : get.stdoutText().split("\n")) {
             assertTrue(line.length() <= 80, "wrapped to the width: " + line);
