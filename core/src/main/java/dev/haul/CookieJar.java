@@ -45,10 +45,10 @@ public final class CookieJar {
      * A jar holding the cookies of a Netscape cookie file.
      *
      * @throws IOException when the file cannot be read (a malformed line is skipped, not an error)
-      *
-      * @param file a Netscape cookie file
-      * @return a jar holding the file's cookies
-      * @throws IOException when the file cannot be read
+     *
+     * @param file a Netscape cookie file
+     * @return a jar holding the file's cookies
+     * @throws IOException when the file cannot be read
      */
     public static CookieJar load(Path file) throws IOException {
         CookieJar j = inMemory();

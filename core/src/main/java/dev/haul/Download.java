@@ -117,9 +117,9 @@ public final class Download<T> {
     /**
      * Changes this download's bandwidth limit at once (bytes per second; 0 for none). The
      * manager's shared limit still applies.
-      *
-      * @param bytesPerSecond the limit; 0 for none
-      * @throws IllegalArgumentException if negative
+     *
+     * @param bytesPerSecond the limit; 0 for none
+     * @throws IllegalArgumentException if negative
      */
     public void setMaxBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond < 0) {

@@ -3,6 +3,7 @@ package dev.haul;
 import dev.haul.internal.Engine;
 import dev.haul.internal.EngineConfig;
 import dev.haul.internal.Redaction;
+import dev.haul.internal.http.HttpDate;
 import dev.haul.internal.http.ProxyRoute;
 import dev.haul.internal.net.Netrc;
 import dev.haul.internal.net.ProxyEnvironment;
@@ -312,11 +313,11 @@ public final class DownloadManager implements AutoCloseable {
                 request.progressCallback() != null, request.maxBytesPerSecond(),
                         request.ifNoneMatch(),
                 request.ifModifiedSince() == null ? null
-                        : java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                        .format(request.ifModifiedSince().atZone(java.time.ZoneOffset.UTC)),
+                        : HttpDate.format(request.ifModifiedSince()),
                 request.remoteTime(),
                 request.connections() != null ? request.connections() : connections,
-                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold);
+                request.splitThreshold() >= 0 ? request.splitThreshold() : splitThreshold,
+                request.mirrors(), request.urlRefresher());
         Transfer transfer = engine.create(spec, events);
         download.attach(transfer);
         engine.start(transfer, download::cancel);
@@ -327,9 +328,9 @@ public final class DownloadManager implements AutoCloseable {
      * Changes the bandwidth limit every download of this manager shares, at once, for running
      * downloads too (bytes per second; 0 for none). The one setting of a manager that changes
      * after it is built.
-      *
-      * @param bytesPerSecond the shared limit; 0 for none
-      * @throws IllegalArgumentException if negative
+     *
+     * @param bytesPerSecond the shared limit; 0 for none
+     * @throws IllegalArgumentException if negative
      */
     public void setMaxBytesPerSecond(long bytesPerSecond) {
         if (bytesPerSecond < 0) {
@@ -404,6 +405,7 @@ public final class DownloadManager implements AutoCloseable {
         private String proxyUrl;
         private String noProxy;
         private boolean proxyFromEnvironment;
+        private Map<String, String> proxyEnvironment;
         private Authenticator authenticator;
         private long maxBytesPerSecond;
         private Path netrc;
@@ -646,9 +648,9 @@ public final class DownloadManager implements AutoCloseable {
          *
          * @throws IllegalArgumentException for a URL that is not one of those (https and SOCKS4
          *                                  proxies are refused, not downgraded)
-          *
-          * @param url the proxy in curl's syntax, or null for none
-          * @return this builder
+         *
+         * @param url the proxy in curl's syntax, or null for none
+         * @return this builder
          */
         public Builder proxy(String url) {
             this.proxyUrl = url;
@@ -662,9 +664,9 @@ public final class DownloadManager implements AutoCloseable {
          * Hosts reached without a proxy, as curl's {@code no_proxy}: comma-separated names (a name
          * also matches its subdomains; a leading dot is ignored), IP addresses, CIDR ranges, or
          * {@code *} for every host.
-          *
-          * @param list the hosts reached directly, or null for none
-          * @return this builder
+         *
+         * @param list the hosts reached directly, or null for none
+         * @return this builder
          */
         public Builder noProxy(String list) {
             this.noProxy = list;
@@ -676,10 +678,27 @@ public final class DownloadManager implements AutoCloseable {
          * case only) for http, {@code https_proxy}/{@code HTTPS_PROXY} for https,
          * {@code all_proxy}/{@code ALL_PROXY} otherwise, and {@code no_proxy}/{@code NO_PROXY};
          * {@link #proxy(String)} and {@link #noProxy(String)} override them.
-          *
-          * @return this builder
+         *
+         * @return this builder
          */
         public Builder proxyFromEnvironment() {
+            this.proxyFromEnvironment = true;
+            this.proxyEnvironment = null;
+            return this;
+        }
+
+        /**
+         * Takes the proxy from {@code environment} with the rules of
+         * {@link #proxyFromEnvironment()}, instead of from this process's environment: for a
+         * program that holds its environment as a value (a command-line tool under test, a
+         * launcher that passes on a filtered copy). The map is copied; names are case-sensitive,
+         * as on POSIX.
+         *
+         * @param environment variable names to values, as {@link System#getenv()} gives them
+         * @return this builder
+         */
+        public Builder proxyFromEnvironment(Map<String, String> environment) {
+            this.proxyEnvironment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
             this.proxyFromEnvironment = true;
             return this;
         }
@@ -688,9 +707,9 @@ public final class DownloadManager implements AutoCloseable {
          * The bandwidth limit every download of this manager shares, in bytes per second (0, the
          * default, for none); see {@link DownloadManager#setMaxBytesPerSecond(long)} to change it
          * later and {@link DownloadRequest.Builder#maxBytesPerSecond(long)} for one download's.
-          *
-          * @param bytesPerSecond the shared limit; 0 for none
-          * @return this builder
+         *
+         * @param bytesPerSecond the shared limit; 0 for none
+         * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -705,9 +724,9 @@ public final class DownloadManager implements AutoCloseable {
          * {@code login}, {@code password}, {@code default}) to the host they are for, when a
          * request carries no Authorization of its own. Read when the manager is built; its
          * passwords never appear in a message.
-          *
-          * @param file a .netrc file, or null for none
-          * @return this builder
+         *
+         * @param file a .netrc file, or null for none
+         * @return this builder
          */
         public Builder netrc(Path file) {
             this.netrc = file;
@@ -818,9 +837,14 @@ public final class DownloadManager implements AutoCloseable {
             if (proxyUrl == null && noProxy == null && !proxyFromEnvironment) {
                 return Engine.routes(proxy);
             }
-            ProxyEnvironment env = proxyFromEnvironment
-                    ? ProxyEnvironment.fromSystem()
-                    : ProxyEnvironment.of(Map.of());
+            ProxyEnvironment env;
+            if (!proxyFromEnvironment) {
+                env = ProxyEnvironment.of(Map.of());
+            } else if (proxyEnvironment != null) {
+                env = ProxyEnvironment.of(proxyEnvironment);
+            } else {
+                env = ProxyEnvironment.fromSystem();
+            }
             if (proxyUrl != null) {
                 env = env.withProxy(proxyUrl);
             }

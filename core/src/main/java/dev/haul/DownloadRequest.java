@@ -4,7 +4,9 @@ import dev.haul.internal.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -55,6 +57,8 @@ public final class DownloadRequest {
     private final boolean remoteTime;
     private final Connections connections;
     private final long splitThreshold;
+    private final List<Mirror> mirrors;
+    private final UrlRefresher urlRefresher;
 
     private DownloadRequest(Builder b) {
         this.uri = b.uri;
@@ -78,6 +82,8 @@ public final class DownloadRequest {
         this.remoteTime = b.remoteTime;
         this.connections = b.connections;
         this.splitThreshold = b.splitThreshold;
+        this.mirrors = List.copyOf(b.mirrors);
+        this.urlRefresher = b.urlRefresher;
     }
 
     /**
@@ -305,6 +311,24 @@ public final class DownloadRequest {
         return splitThreshold;
     }
 
+    /**
+     * Other URLs of the same file, in the order given.
+     *
+     * @return the mirrors; empty when there are none
+     */
+    public List<Mirror> mirrors() {
+        return mirrors;
+    }
+
+    /**
+     * The hook that gives a fresh URL when the URL expires.
+     *
+     * @return the hook, or null
+     */
+    public UrlRefresher urlRefresher() {
+        return urlRefresher;
+    }
+
     @Override
     public String toString() {
         return "DownloadRequest{" + Redaction.redact(uri) + "}";
@@ -334,6 +358,8 @@ public final class DownloadRequest {
         private boolean remoteTime;
         private Connections connections;
         private long splitThreshold = -1;
+        private final List<Mirror> mirrors = new ArrayList<>();
+        private UrlRefresher urlRefresher;
 
         private Builder(URI uri) {
             uri(uri);
@@ -361,6 +387,8 @@ public final class DownloadRequest {
             this.remoteTime = r.remoteTime;
             this.connections = r.connections;
             this.splitThreshold = r.splitThreshold;
+            this.mirrors.addAll(r.mirrors);
+            this.urlRefresher = r.urlRefresher;
         }
 
         /**
@@ -593,9 +621,9 @@ public final class DownloadRequest {
          * change while the download runs ({@link Download#setMaxBytesPerSecond}). The manager's
          * shared limit applies too: the lower wins. Time spent waiting for the limit is never a
          * stall.
-          *
-          * @param bytesPerSecond the limit; 0 for none
-          * @return this builder
+         *
+         * @param bytesPerSecond the limit; 0 for none
+         * @return this builder
          */
         public Builder maxBytesPerSecond(long bytesPerSecond) {
             if (bytesPerSecond < 0) {
@@ -611,9 +639,9 @@ public final class DownloadRequest {
          * destination: {@link DownloadResult#notModified()} is true, a file destination's body is
          * its existing path. A changed representation replaces the file atomically, as usual.
          * Not sent while continuing a {@code .part} (which proves a change already). Null for none.
-          *
-          * @param etag the ETag of the copy the caller has, or null
-          * @return this builder
+         *
+         * @param etag the ETag of the copy the caller has, or null
+         * @return this builder
          */
         public Builder ifNoneMatch(String etag) {
             if (etag != null && etag.chars().anyMatch(c -> c < ' ' || c == 127)) {
@@ -627,9 +655,9 @@ public final class DownloadRequest {
          * Downloads only if the representation changed since {@code time} (sent as
          * {@code If-Modified-Since}, an HTTP date with whole seconds); see
          * {@link #ifNoneMatch(String)} for what a 304 does. Null for none.
-          *
-          * @param time the time of the copy the caller has, or null
-          * @return this builder
+         *
+         * @param time the time of the copy the caller has, or null
+         * @return this builder
          */
         public Builder ifModifiedSince(java.time.Instant time) {
             this.ifModifiedSince = time;
@@ -639,9 +667,9 @@ public final class DownloadRequest {
         /**
          * Sets a downloaded file's modification time from the response's {@code Last-Modified},
          * as wget does by default and curl with {@code -R}. Default false.
-          *
-          * @param remoteTime whether to set the file's time
-          * @return this builder
+         *
+         * @param remoteTime whether to set the file's time
+         * @return this builder
          */
         public Builder remoteTime(boolean remoteTime) {
             this.remoteTime = remoteTime;
@@ -673,6 +701,57 @@ public final class DownloadRequest {
                 throw new IllegalArgumentException("splitThreshold < 0: " + bytes);
             }
             this.splitThreshold = bytes;
+            return this;
+        }
+
+        /**
+         * Adds a mirror: another URL of the same file, used for failover and, when proven to serve
+         * the same bytes, alongside the request's URL (see {@link Mirror}). The request's
+         * credentials are not sent to it when it is of another origin.
+         *
+         * @param url the mirror's URL, http or https
+         * @return this builder
+         * @throws IllegalArgumentException if it is not an http(s) URL with a host
+         */
+        public Builder mirror(String url) {
+            return mirror(Mirror.of(url));
+        }
+
+        /**
+         * Adds a mirror (see {@link Mirror}); duplicates of the request's URL or of an earlier
+         * mirror are ignored.
+         *
+         * @param mirror the mirror
+         * @return this builder
+         */
+        public Builder mirror(Mirror mirror) {
+            Objects.requireNonNull(mirror, "mirror");
+            if (!mirror.uri().equals(uri) && mirrors.stream()
+                    .noneMatch(m -> m.uri().equals(mirror.uri()))) {
+                mirrors.add(mirror);
+            }
+            return this;
+        }
+
+        /**
+         * Removes every mirror added so far.
+         *
+         * @return this builder
+         */
+        public Builder clearMirrors() {
+            mirrors.clear();
+            return this;
+        }
+
+        /**
+         * The hook that gives a fresh URL when the request's URL expires (401, 403 or 410); see
+         * {@link UrlRefresher}. Null for none, the default.
+         *
+         * @param refresher the hook, or null
+         * @return this builder
+         */
+        public Builder urlRefresher(UrlRefresher refresher) {
+            this.urlRefresher = refresher;
             return this;
         }
 

@@ -21,6 +21,10 @@ public enum Transport {
      * The JDK's {@code java.net.http.HttpClient}: HTTP/2 over TLS (ALPN) when the manager's
      * {@code httpVersion} is {@code HTTP_2}, else HTTP/1.1. It cannot use a SOCKS proxy: such a
      * download fails with {@link DownloadException.Reason#PROXY} instead of connecting directly.
+     * Nor does it send Basic proxy credentials on the {@code CONNECT} of an https tunnel unless
+     * the JVM runs with {@code -Djdk.http.auth.tunneling.disabledSchemes=}: without it, a proxy
+     * URL with credentials for an https download fails with {@code PROXY} before the proxy is
+     * asked, and the message names that property.
      */
     JDK
 }

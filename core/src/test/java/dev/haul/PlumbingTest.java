@@ -205,6 +205,33 @@ class PlumbingTest {
     }
 
     @Test
+    void theEnvironmentCanBeGivenAsAMapWithCurlsRules() throws Exception {
+        try (HttpProxyServer proxy = HttpProxyServer.start().requireCredentials("eu", "epw")) {
+            String viaEnv = "http://eu:epw@" + proxy.address();
+            // http_proxy (lower case) applies to http; HTTP_PROXY is never read (httpoxy).
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("http_proxy", viaEnv))
+                    .build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(1, proxy.requests().size());
+            assertEquals(basic("eu", "epw"), proxy.requests().get(0).header("Proxy-Authorization"));
+            assertNull(server.lastRequest("/f").header("Proxy-Authorization"), "never to the origin");
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("HTTP_PROXY", viaEnv))
+                    .build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("http_proxy", viaEnv,
+                    "no_proxy", "", "NO_PROXY", "127.0.0.0/8")).build()) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(), Destination.memory())
+                        .result().get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(1, proxy.requests().size(), "HTTP_PROXY ignored; an empty no_proxy lets NO_PROXY through");
+        }
+    }
+
+    @Test
     void aSocks5hProxyResolvesTheNameAndAuthenticates() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeFalse("jdk".equals(System.getProperty("haul.transport")),
                 "the JDK client cannot use SOCKS: aTransportThatCannotUseTheProxyRefuses... covers it");
@@ -229,6 +256,68 @@ class PlumbingTest {
                     Destination.memory()));
             assertEquals(Reason.PROXY, e.reason(), e.toString());
             assertEquals(0, server.requests("/f").size(), "never a direct connection");
+        }
+    }
+
+    /**
+     * A proxy variable that cannot be used is the user's mistake to be told about, as curl does:
+     * a proxy failure naming the variable (never its credentials), no request anywhere, nothing
+     * on disk; never an "unexpected failure", never a direct connection.
+     */
+    @Test
+    void anUnusableProxyInTheEnvironmentIsAProxyFailureNamingTheVariable() throws Exception {
+        Path out = dir.resolve("never.bin");
+        try (DownloadManager m = fastManager().proxyFromEnvironment(java.util.Map.of("http_proxy",
+                "socks4://su:s3cret@127.0.0.1:1080")).build()) {
+            DownloadException e = Outcomes.failure(m.download(
+                    DownloadRequest.builder(server.url("/f")).build(), Destination.file(out)));
+            assertEquals(Reason.PROXY, e.reason(), e.toString());
+            assertTrue(e.getMessage().contains("http_proxy"), e.getMessage());
+            assertFalse(e.toString().contains("s3cret"), e.toString());
+        }
+        assertEquals(0, server.requests("/f").size(), "never a direct connection");
+        assertEquals(List.of(), listing(dir), "nothing on disk");
+    }
+
+    /** A proxy's 407 is the proxy's answer on either transport: PROXY, never the origin's 407. */
+    @Test
+    void aProxyThatWantsCredentialsFailsAsProxyOnBothTransports() throws Exception {
+        for (Transport transport : new Transport[] {Transport.HAUL, Transport.JDK}) {
+            Path out = dir.resolve("p-" + transport + ".bin");
+            try (HttpProxyServer proxy = HttpProxyServer.start().requireCredentials("pu", "pw");
+                 DownloadManager m = fastManager().transport(transport)
+                         .proxy("http://" + proxy.address()).build()) {
+                DownloadException e = Outcomes.failure(m.download(
+                        DownloadRequest.builder(server.url("/f")).build(), Destination.file(out)));
+                assertEquals(Reason.PROXY, e.reason(), transport + ": " + e);
+                assertEquals(407, e.statusCode(), transport + ": " + e);
+                assertTrue(proxy.challenges() >= 1, transport + ": the proxy was asked");
+            }
+            assertEquals(0, server.requests("/f").size(), transport + ": the origin never reached");
+            assertEquals(List.of(), listing(dir), transport + ": nothing on disk");
+        }
+    }
+
+    /**
+     * The JDK client drops Basic credentials from a tunnel's CONNECT unless the JVM says
+     * otherwise; with credentials for an https URL the JDK transport refuses before the proxy
+     * sees anything, naming the system property that would allow it.
+     */
+    @Test
+    void theJdkTransportRefusesProxyCredentialsItWouldDropFromAnHttpsTunnel() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null,
+                "the JVM was told to allow Basic for tunnels");
+        try (HttpProxyServer proxy = HttpProxyServer.start().requireCredentials("pu", "pw");
+             DownloadManager m = fastManager().transport(Transport.JDK)
+                     .proxy("http://pu:pw@" + proxy.address()).build()) {
+            DownloadException e = Outcomes.failure(m.download(DownloadRequest.builder(
+                    "https://127.0.0.1:" + server.port() + "/f").build(), Destination.memory()));
+            assertEquals(Reason.PROXY, e.reason(), e.toString());
+            assertTrue(e.getMessage().contains("-Djdk.http.auth.tunneling.disabledSchemes="),
+                    e.getMessage());
+            assertFalse(e.toString().contains("pw@"), e.toString());
+            assertEquals(List.of(), proxy.requests(), "refused before the proxy saw anything");
         }
     }
 
@@ -338,8 +427,57 @@ class PlumbingTest {
                     .result().get(10, TimeUnit.SECONDS);
             assertTrue(r.notModified());
             assertEquals(0, r.body().length);
-            assertEquals("Tue, 1 Jul 2025 00:00:00 GMT", server.lastRequest("/m").header("If-Modified-Since"));
+            assertEquals("Tue, 01 Jul 2025 00:00:00 GMT", server.lastRequest("/m").header("If-Modified-Since"));
         }
+    }
+
+    /**
+     * A server that reads If-Modified-Since as strictly as nginx: only an IMF-fixdate (two-digit
+     * day) counts, anything else is ignored and the whole body sent. On the 1st to the 9th of a
+     * month, RFC 1123's one-digit day used to get a 200 where a 304 was due.
+     */
+    @Test
+    void ifModifiedSinceHasATwoDigitDaySoAStrictServerAnswers304OnTheFirstNineDays() throws Exception {
+        java.time.format.DateTimeFormatter strict = java.time.format.DateTimeFormatter
+                .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US)
+                .withZone(java.time.ZoneOffset.UTC);
+        byte[] old = "old copy".getBytes(StandardCharsets.UTF_8);
+        try (DownloadManager m = fastManager().build()) {
+            for (int day : new int[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 31}) {
+                Instant modified = Instant.parse(String.format("2025-07-%02dT12:34:56Z", day));
+                String lastModified = strict.format(modified);
+                ServeBytes full = ServeBytes.of(body).lastModified(lastModified);
+                server.handle("/d", request -> {
+                    String since = request.header("If-Modified-Since");
+                    Instant parsed = null;
+                    try {
+                        parsed = since == null ? null : Instant.from(strict.parse(since));
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // not an IMF-fixdate: ignored, as nginx does
+                    }
+                    return parsed != null && !modified.isAfter(parsed)
+                            ? Responses.status(304, "Last-Modified: " + lastModified)
+                            : full.respond(request);
+                });
+                Path out = dir.resolve("day" + day + ".bin");
+                Files.write(out, old);
+
+                DownloadResult<Path> r = m.download(DownloadRequest.builder(server.url("/d"))
+                        .ifModifiedSince(modified).build(), Destination.file(out))
+                        .result().get(10, TimeUnit.SECONDS);
+
+                String sent = server.lastRequest("/d").header("If-Modified-Since");
+                assertEquals(String.format("%s, %02d Jul 2025 12:34:56 GMT",
+                        modified.atZone(java.time.ZoneOffset.UTC).getDayOfWeek()
+                                .getDisplayName(java.time.format.TextStyle.SHORT, java.util.Locale.US),
+                        day), sent);
+                assertTrue(r.notModified(), "day " + day + ": " + sent + " answered " + r.statusCode());
+                assertEquals(304, r.statusCode());
+                assertArrayEquals(old, Files.readAllBytes(out), "day " + day + ": the file is left alone");
+            }
+        }
+        assertEquals(List.of("day1.bin", "day10.bin", "day2.bin", "day3.bin", "day31.bin", "day4.bin",
+                "day5.bin", "day6.bin", "day7.bin", "day8.bin", "day9.bin"), listing(dir), "no .part left");
     }
 
     @Test

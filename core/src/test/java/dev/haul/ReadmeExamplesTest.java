@@ -64,6 +64,23 @@ class ReadmeExamplesTest {
             // README: end
 
             assertArrayEquals(bytes, Files.readAllBytes(downloads.resolve("big.iso")));
+
+            String mirrorUrl = server.url("/app.mpk");
+            Signer signer = () -> java.net.URI.create(url);
+            // README: fast
+            try (DownloadManager manager = DownloadManager.builder().build()) {
+                DownloadRequest request = DownloadRequest.builder(url)
+                        .mirror(mirrorUrl)                            // failover; joins only once proven the same
+                        .expectedSha256(sha256)
+                        .connections(Connections.adaptive(8))         // split when the server proves it safe
+                        .urlRefresher(expired -> signer.freshUrl())   // a signed URL that expires mid-download
+                        .build();
+                Path iso = manager.download(request, Destination.file(downloads.resolve("fast.iso")))
+                        .result().join().body();
+            }
+            // README: end
+
+            assertArrayEquals(bytes, Files.readAllBytes(downloads.resolve("fast.iso")));
             DownloadManager.closeSession().get(5, TimeUnit.SECONDS);
         }
     }
@@ -91,6 +108,11 @@ class ReadmeExamplesTest {
             assertTrue(readme.contains(snippet.toString()), "README lacks this snippet:\n" + snippet);
             snippets++;
         }
-        assertEquals(2, snippets);
+        assertEquals(3, snippets);
+    }
+
+    /** Stands for whatever signs the caller's URLs. */
+    interface Signer {
+        java.net.URI freshUrl();
     }
 }

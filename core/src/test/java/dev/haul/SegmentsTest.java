@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.haul.DownloadException.Reason;
@@ -113,6 +114,36 @@ class SegmentsTest {
         }
     }
 
+    /**
+     * S3 answers {@code Range: bytes=0-} on a zero-byte object with 416, and some servers refuse
+     * open ranges outright: the download asks once more without Range, and gets the body, empty
+     * or not, with no retry spent and nothing else left on disk.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFirstRangeRefusedWith416IsAskedAgainWithoutRange(Mode mode) throws Exception {
+        byte[] small = "not split".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte[] content : new byte[][] {new byte[0], small}) {
+            String path = "/r" + content.length;
+            server.handle(path, request -> request.header("Range") != null
+                    ? Responses.rangeNotSatisfiable(content.length)
+                    : Responses.ok(content));
+            Path file = dir.resolve("out" + content.length);
+            try (DownloadManager m = DownloadManager.builder().retryPolicy(RetryPolicy.ofRetries(0))
+                    .build()) {
+                assertArrayEquals(content, mode.run(m, request(server.url(path),
+                        Connections.adaptive(8)), file), mode + " " + content.length);
+            }
+            List<RecordedRequest> rs = server.requests(path);
+            assertEquals(2, rs.size(), rs::toString);
+            assertEquals("bytes=0-", rs.get(0).header("Range"));
+            assertNull(rs.get(1).header("Range"));
+        }
+        if (mode == Mode.FILE) {
+            assertEquals(List.of("out0", "out9"), Outcomes.listing(dir));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void aLargeBodyIsSplitOverSeveralConnectionsAndArrivesExact(Mode mode) throws Exception {
@@ -177,19 +208,21 @@ class SegmentsTest {
         REFUSED_503
     }
 
-    /** Serves {@code original} with ranges, applying {@code fault} to the {@code k}-th request. */
+    /** Serves {@code original} with ranges, applying a fault to chosen requests (1-based). */
     static final class Faulty implements dev.haul.testing.Handler {
         final AtomicInteger count = new AtomicInteger();
-        final Fault fault;
-        final int k;
+        final java.util.Map<Integer, Fault> faults;
         final ServeBytes original;
         final ServeBytes replacement;
         final byte[] originalBytes;
         volatile boolean replaced;
 
         Faulty(byte[] original, byte[] replacement, Fault fault, int k) {
-            this.fault = fault;
-            this.k = k;
+            this(original, replacement, java.util.Map.of(k, fault));
+        }
+
+        Faulty(byte[] original, byte[] replacement, java.util.Map<Integer, Fault> faults) {
+            this.faults = faults;
             this.originalBytes = original;
             this.original = serving(original, ETAG);
             this.replacement = serving(replacement, "\"v2\"");
@@ -198,22 +231,26 @@ class SegmentsTest {
         @Override
         public Response respond(RecordedRequest r) {
             int n = count.incrementAndGet();
-            if (fault == Fault.REPLACED && n >= k) {
+            Fault fault = faults.get(n);
+            if (fault == Fault.REPLACED) {
                 replaced = true;
             }
             if (replaced) {
                 return replacement.respond(r);
             }
-            if (n != k) {
+            if (fault == null) {
                 return original.respond(r);
             }
-            long[] span = range(r.header("Range"));
+            long size = originalBytes.length;
+            long[] span = range(r.header("Range"), size);
             return switch (fault) {
                 case OK_200 -> Responses.ok(originalBytes).withHeader("ETag", ETAG);
-                case SHIFTED -> partial(span[0] + 1, span[1] + 1 < SIZE ? span[1] + 1 : span[1], SIZE);
-                case OTHER_TOTAL -> partial(span[0], span[1], SIZE + 1);
-                case SHORT -> partial(span[0], span[1], SIZE).truncatedAfter((span[1] - span[0]) / 2);
-                case RANGE_416 -> Responses.rangeNotSatisfiable(SIZE);
+                case SHIFTED -> partial(span[0] + 1, span[1] + 1 < size ? span[1] + 1 : span[1],
+                        size);
+                case OTHER_TOTAL -> partial(span[0], span[1], size + 1);
+                case SHORT -> partial(span[0], span[1], size)
+                        .truncatedAfter((span[1] - span[0]) / 2);
+                case RANGE_416 -> Responses.rangeNotSatisfiable(size);
                 case DROP -> original.respond(r) instanceof Reply reply ? reply.resetAfter(100_000)
                         : original.respond(r);
                 case REFUSED_503 -> Responses.status(503, "Retry-After: 0");
@@ -229,14 +266,14 @@ class SegmentsTest {
                     .withHeader("ETag", ETAG);
         }
 
-        static long[] range(String header) {
+        static long[] range(String header, long size) {
             if (header == null) {
-                return new long[] {0, SIZE - 1};
+                return new long[] {0, size - 1};
             }
             String spec = header.substring(header.indexOf('=') + 1);
             String[] parts = spec.split("-", -1);
             long first = Long.parseLong(parts[0]);
-            long last = parts[1].isEmpty() ? SIZE - 1 : Long.parseLong(parts[1]);
+            long last = parts[1].isEmpty() ? size - 1 : Long.parseLong(parts[1]);
             return new long[] {first, last};
         }
     }

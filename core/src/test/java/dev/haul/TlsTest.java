@@ -134,7 +134,13 @@ class TlsTest {
                     .listener(retries).build(), Destination.file(out)));
             assertEquals(Reason.TLS, e.reason(), e.toString());
             assertEquals(0, retries.retries.get(), "a failed handshake is not retried");
-            assertEquals(1, connections.get());
+            if ("jdk".equals(System.getProperty("haul.transport"))) {
+                // The JDK client itself opens a second connection now and then (1 run in 9 here)
+                // when the first ends mid-handshake; Haul made one attempt (retries == 0).
+                assertTrue(connections.get() <= 2, connections.get() + " connections");
+            } else {
+                assertEquals(1, connections.get());
+            }
             assertEquals(List.of(), listing(dir));
             plain.close();
             t.join(2000);

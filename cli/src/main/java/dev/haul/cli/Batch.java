@@ -6,6 +6,7 @@ import dev.haul.DownloadListener;
 import dev.haul.DownloadManager;
 import dev.haul.DownloadRequest;
 import dev.haul.DownloadResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,10 +41,15 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     private final ProgressRenderer out;
     private final Object lock = new Object();
     private final List<Job> active = new ArrayList<>();   // guarded by lock
-    private int succeeded;                                // guarded by lock
+    /** Downloaded, skipped or up to date; guarded by lock. */
+    private int succeeded;
+    private int skipped;                                  // guarded by lock
+    private int upToDate;                                 // guarded by lock
     private int failed;                                   // guarded by lock
     private volatile boolean interrupted;
     private volatile boolean finished;
+    private volatile boolean stateWarned;
+    private volatile boolean http2;
 
     Batch(List<Job> jobs, int parallel, ProgressRenderer out) {
         this.jobs = List.copyOf(jobs);
@@ -73,6 +79,14 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                     fail(job, job.early);
                     continue;
                 }
+                if (job.skipped != null) {
+                    synchronized (lock) {
+                        succeeded++;
+                        skipped++;
+                    }
+                    out.info(job.skipped);
+                    continue;
+                }
                 try {
                     window.acquire();
                 } catch (InterruptedException e) {
@@ -99,12 +113,19 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
         if (jobs.size() > 1) {
             int ok;
             int bad;
+            int there;
+            int current;
             synchronized (lock) {
-                ok = succeeded;
+                ok = succeeded - skipped - upToDate;
                 bad = failed;
+                there = skipped;
+                current = upToDate;
             }
-            long bytes = jobs.stream().filter(Job::succeeded).mapToLong(j -> j.result.size()).sum();
-            out.info(ok + " downloaded" + (bad > 0 ? ", " + bad + " failed" : "") + ": "
+            long bytes = jobs.stream().filter(j -> j.succeeded() && !j.result.notModified())
+                    .mapToLong(j -> j.result.size()).sum();
+            out.info(ok + " downloaded" + (there > 0 ? ", " + there + " already there" : "")
+                    + (current > 0 ? ", " + current + " up to date" : "")
+                    + (bad > 0 ? ", " + bad + " failed" : "") + ": "
                     + Units.bytes(bytes) + " in "
                     + Units.elapsed(Duration.ofNanos(System.nanoTime() - start)));
         }
@@ -247,8 +268,14 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                 job.result = result;
                 synchronized (lock) {
                     succeeded++;
+                    if (result.notModified()) {
+                        upToDate++;
+                    }
                 }
-                out.info(savedLine(job, result));
+                out.info(result.notModified() ? upToDateLine(job) : savedLine(job, result));
+                if (!result.notModified()) {
+                    record(job, result);
+                }
             } else {
                 Job.Failure f = describe(job, failure);
                 if (interrupted && f.code() == ExitCode.CANCELLED) {
@@ -257,13 +284,54 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                         failed++;
                     }
                 } else {
-                    fail(job, withPartNote(job, f));
+                    fail(job, withPartNote(job, hinted(f, failure)));
                 }
             }
         } finally {
             window.release();
             job.finished.complete(null);
         }
+    }
+
+    /** Says that the run uses --http2, whose JDK client cannot go through SOCKS proxies. */
+    void http2(boolean http2) {
+        this.http2 = http2;
+    }
+
+    /** A failure that a flag of this run explains gets the flag named. */
+    private Job.Failure hinted(Job.Failure f, Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (http2 && t instanceof DownloadException e
+                && e.reason() == DownloadException.Reason.PROXY
+                && String.valueOf(e.getMessage()).contains("SOCKS")) {
+            return new Job.Failure(f.code(), f.url(), f.reason()
+                    + " (--http2 uses the JDK's HTTP client, which has no SOCKS support: drop"
+                    + " --http2 to go through this proxy)");
+        }
+        return f;
+    }
+
+    /** Notes a finished file in the directory's state, so that a rerun leaves it alone. */
+    private void record(Job job, DownloadResult<?> result) {
+        if (job.state == null || !(result.body() instanceof Path p)) {
+            return;
+        }
+        try {
+            job.state.record(p.getFileName().toString(), job.urlHash, result);
+        } catch (IOException | RuntimeException e) {
+            if (!stateWarned) {
+                stateWarned = true;
+                out.error("haul: warning: cannot update " + job.state.file() + ": "
+                        + ProgressRenderer.oneLine(String.valueOf(e.getMessage()))
+                        + "; a rerun will not know which files are done");
+            }
+        }
+    }
+
+    private static String upToDateLine(Job job) {
+        return "up to date: " + job.shown + " (304 Not Modified: left as it was)";
     }
 
     private void fail(Job job, Job.Failure f) {
@@ -283,10 +351,9 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                 : "saved " + shown + " (" + Units.bytes(r.size()) + ")");
         s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ")
                 .append(Units.rate(r.size() / seconds));
+        // (not a 206 alone: a body fetched over several connections comes as 206s too)
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
-        } else if (r.statusCode() == 206) {
-            s.append(", resumed");   // from a .part of an earlier run
         }
         if (r.attempts() > 1 && r.resumedFrom() == 0) {
             s.append(", ").append(r.attempts()).append(" attempts");
@@ -321,8 +388,10 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
             t = t.getCause();
         }
         if (t instanceof DownloadException e) {
-            return new Job.Failure(ExitCode.of(e.reason()), e.url() != null ? e.url() : job.url(),
-                    reasonText(e));
+            // 407 comes from a proxy only; the JDK's client reports it as a status, Haul's own
+            // as PROXY.
+            ExitCode code = e.statusCode() == 407 ? ExitCode.NETWORK : ExitCode.of(e.reason());
+            return new Job.Failure(code, e.url() != null ? e.url() : job.url(), reasonText(e));
         }
         if (t instanceof CancellationException) {
             return new Job.Failure(ExitCode.CANCELLED, job.url(), "cancelled");

@@ -12,9 +12,9 @@ import dev.haul.DownloadException;
 enum ExitCode {
     OK(0, "every download succeeded"),
     OTHER(1, "an unexpected failure (a bug: please report it)"),
-    USAGE(2, "bad flags or arguments, an invalid URL or header"),
+    USAGE(2, "bad flags or arguments; an unusable URL, header, netrc/cookie/CA file"),
     HTTP(3, "the server answered with an error status (404, 403, 500, ...)"),
-    NETWORK(4, "connect failure, connection lost, timeout, stall, protocol error"),
+    NETWORK(4, "connect failure, lost connection, timeout, stall, protocol, proxy"),
     INTEGRITY(5, "the body did not match --sha256 (or its announced size)"),
     LOCAL_IO(6, "local I/O: directory missing, disk full, no free name, stdout closed"),
     SECURITY(7, "TLS failure, or refused by policy (https->http, too many redirects)"),

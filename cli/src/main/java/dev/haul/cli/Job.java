@@ -30,6 +30,15 @@ final class Job {
     final Failure early;
     /** For -J: the directory the server's suggested name goes into; else null. */
     final Path namedIn;
+    /**
+     * For a job that needs no request (the file is already there): the line that says so;
+     * else null.
+     */
+    final String skipped;
+    /** Where a finished file is recorded ({@code -d}), or null. */
+    DirectoryState state;
+    /** The URL's hash in {@link #state}. */
+    String urlHash;
 
     volatile Download<?> download;
     volatile long startNanos;
@@ -40,7 +49,7 @@ final class Job {
 
     private Job(String input, URI uri, String label, Path target, String shown,
                 DownloadRequest.Builder request, Destination<?> destination, Failure early,
-                Path namedIn) {
+                Path namedIn, String skipped) {
         this.input = input;
         this.uri = uri;
         this.label = label;
@@ -50,22 +59,36 @@ final class Job {
         this.destination = destination;
         this.early = early;
         this.namedIn = namedIn;
+        this.skipped = skipped;
     }
 
     static Job of(String input, URI uri, String label, Path target, String shown,
                   DownloadRequest.Builder request, Destination<?> destination) {
-        return new Job(input, uri, label, target, shown, request, destination, null, null);
+        return new Job(input, uri, label, target, shown, request, destination, null, null, null);
     }
 
     /** A job whose file the server names (-J), in {@code dir}. */
     static Job named(String input, URI uri, String label, Path dir,
             DownloadRequest.Builder request) {
         return new Job(input, uri, label, null, null, request, dev.haul.Destination.directory(dir),
-                null, dir);
+                null, dir, null);
     }
 
     static Job failed(String input, URI uri, Failure early) {
-        return new Job(input, uri, input, null, null, null, null, early, null);
+        return new Job(input, uri, input, null, null, null, null, early, null, null);
+    }
+
+    /** A job whose file is already there: no request; {@code note} says why. */
+    static Job skipped(String input, URI uri, String label, Path target, String shown,
+            String note) {
+        return new Job(input, uri, label, target, shown, null, null, null, null, note);
+    }
+
+    /** Records the finished file in {@code state} under {@code urlHash}. */
+    Job recordIn(DirectoryState state, String urlHash) {
+        this.state = state;
+        this.urlHash = urlHash;
+        return this;
     }
 
     /** The URL for messages: redacted. */

@@ -15,13 +15,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code haul} command. {@link #main} wires the real streams and the Ctrl-C hook;
- * {@link #fromArgs} runs a command line against any streams and returns the exit code, which is
- * how the tests drive it.
+ * The {@code haul} command. {@link #main} wires the real streams, the process's environment, the
+ * terminal and the Ctrl-C hook; {@link #fromArgs} runs a command line against any streams and any
+ * environment and returns the exit code, which is how the tests drive it. Nothing below reads
+ * {@code System.getenv} or {@code System.console}: they come in here.
  */
 @Command(name = "haul",
         mixinStandardHelpOptions = true,
@@ -52,36 +57,77 @@ public final class Main implements Callable<Integer> {
 
     /** How long Ctrl-C waits for running downloads to stop before the JVM exits. */
     static final Duration INTERRUPT_WAIT = Duration.ofMillis(800);
+    /**
+     * How long Ctrl-C then waits for the command to write what must survive the run (the cookie
+     * jar, the directory's state file) before the JVM exits.
+     */
+    static final Duration CLEANUP_WAIT = Duration.ofMillis(700);
+
+    /** Reads a password from the terminal without echo; null when there is no terminal. */
+    @FunctionalInterface
+    interface PasswordPrompt {
+        char[] read(String prompt);
+    }
 
     final InputStream stdin;
     final OutputStream stdout;
     final PrintStream stderr;
     final Terminal terminal;
+    /** The environment: proxies, HOME for ~/.netrc, HAUL_DEBUG. */
+    final Map<String, String> env;
+    /** The terminal to ask a missing -u password from, or null. */
+    final PasswordPrompt passwordPrompt;
+    /** Completes when the command has returned, its files written. */
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
     private volatile Batch running;
     private volatile boolean stopping;
 
     Main(InputStream stdin, OutputStream stdout, PrintStream stderr, Terminal terminal) {
+        this(stdin, stdout, stderr, terminal, Map.of(), null);
+    }
+
+    Main(InputStream stdin, OutputStream stdout, PrintStream stderr, Terminal terminal,
+         Map<String, String> env, PasswordPrompt passwordPrompt) {
         this.stdin = stdin;
         this.stdout = stdout;
         this.stderr = stderr;
         this.terminal = terminal;
+        this.env = Map.copyOf(env);
+        this.passwordPrompt = passwordPrompt;
     }
 
     public static void main(String[] args) {
+        applyJvmDefaults(System.getProperties());
         // Unbuffered-by-default System.out is a PrintStream that hides write errors; the data of
         // `-o -` needs a stream that reports them (a closed pipe must fail the download).
         OutputStream out =
                 new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true,
                 StandardCharsets.UTF_8);
-        Main main = new Main(System.in, out, err, Terminal.detect());
+        // Only a terminal is asked for a missing -u password, never a redirected stdin.
+        java.io.Console console = Terminal.interactiveConsole();
+        Main main = new Main(System.in, out, err, Terminal.detect(), System.getenv(),
+                console == null ? null : prompt -> console.readPassword("%s", prompt));
         Runtime.getRuntime().addShutdownHook(new Thread(main::interrupt, "haul-interrupt"));
         int code = main.run(args);
         main.stopping = true;
         stopSelectorThreads();
         System.exit(code);
+    }
+
+    /**
+     * JVM-wide settings an application may make and a library must not, set before any HTTP class
+     * loads unless the user set them: the JDK's HTTP client (used by {@code --http2}) refuses to
+     * send Basic proxy credentials on a {@code CONNECT} tunnel unless
+     * {@code jdk.http.auth.tunneling.disabledSchemes} is emptied. curl sends them, and so does
+     * Haul's own transport: credentials in a proxy URL are meant for that proxy.
+     */
+    static void applyJvmDefaults(Properties properties) {
+        if (properties.getProperty("jdk.http.auth.tunneling.disabledSchemes") == null) {
+            properties.setProperty("jdk.http.auth.tunneling.disabledSchemes", "");
+        }
     }
 
     /**
@@ -105,10 +151,23 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** Runs one command line and returns its exit code; never calls {@code System.exit}. */
+    /**
+     * Runs one command line in this process's environment and returns its exit code; never calls
+     * {@code System.exit}.
+     */
     public static int fromArgs(String[] args, InputStream stdin, OutputStream stdout,
             PrintStream stderr) {
-        return new Main(stdin, stdout, stderr, Terminal.NONE).run(args);
+        return fromArgs(args, System.getenv(), stdin, stdout, stderr);
+    }
+
+    /**
+     * Runs one command line as if {@code env} were the environment (proxy variables, HOME for
+     * {@code --netrc}) and returns its exit code; never calls {@code System.exit}. There is no
+     * terminal: a password that {@code -u} leaves out is a usage error.
+     */
+    public static int fromArgs(String[] args, Map<String, String> env, InputStream stdin,
+            OutputStream stdout, PrintStream stderr) {
+        return new Main(stdin, stdout, stderr, Terminal.NONE, env, null).run(args);
     }
 
     int run(String... args) {
@@ -132,12 +191,17 @@ public final class Main implements Callable<Integer> {
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             stderr.println("haul: unexpected error: "
                     + ProgressRenderer.oneLine(String.valueOf(ex)));
-            if (System.getenv("HAUL_DEBUG") != null) {
+            if (env.get("HAUL_DEBUG") != null) {
                 ex.printStackTrace(stderr);
             }
             return ExitCode.OTHER.code;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } finally {
+            done.complete(null);
+        }
         try {
             stdout.flush();
         } catch (IOException e) {
@@ -151,6 +215,16 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(stderr);
         return ExitCode.USAGE.code;
+    }
+
+    /** For tests: sees each manager a command builds, before its downloads start. */
+    volatile java.util.function.Consumer<dev.haul.DownloadManager> managerObserver;
+
+    void managerStarted(dev.haul.DownloadManager manager) {
+        java.util.function.Consumer<dev.haul.DownloadManager> o = managerObserver;
+        if (o != null) {
+            o.accept(manager);
+        }
     }
 
     /** Runs a batch so that Ctrl-C can interrupt it. */
@@ -170,6 +244,14 @@ public final class Main implements Callable<Integer> {
             return;
         }
         batch.interrupt(INTERRUPT_WAIT);
+        try {
+            // The command goes on to close its manager and write the cookie jar and state file.
+            done.get(CLEANUP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // exiting anyway: what was not written is lost, as with a crash
+        }
         try {
             stdout.flush();
         } catch (IOException e) {

@@ -276,7 +276,9 @@ final class ProgressRenderer implements AutoCloseable {
 
     private static String speedAndEta(Progress p) {
         String eta = p.eta().map(d -> "ETA " + Units.clock(d)).orElse("ETA --:--");
-        return Units.rate(p.bytesPerSecond()) + "  " + eta;
+        // more than one connection is worth saying: it explains the speed
+        String over = p.connections() > 1 ? " over " + p.connections() + " connections" : "";
+        return Units.rate(p.bytesPerSecond()) + over + "  " + eta;
     }
 
     private String fit(String line) {

@@ -16,30 +16,27 @@ record Terminal(boolean tty, int columns) {
 
     static Terminal detect() {
         String tty = System.getProperty("haul.tty");
-        boolean isTty = tty != null ? Boolean.parseBoolean(tty) : interactiveConsole();
+        boolean isTty = tty != null ? Boolean.parseBoolean(tty) : interactiveConsole() != null;
         int columns =
                 parse(System.getProperty("haul.columns"), parse(System.getenv("COLUMNS"), 80));
         return new Terminal(isTty, columns);
     }
 
     /**
-     * Whether the JVM has an interactive console. On JDK 22 to 24 {@code System.console()} is
-     * never null, so there {@code Console.isTerminal()} (new in 22, called reflectively because
+     * The JVM's console if it is interactive, else null. On JDK 22 to 24 {@code System.console()}
+     * is never null, so there {@code Console.isTerminal()} (new in 22, called reflectively because
      * this code compiles for 17) decides.
      */
     @SuppressWarnings("SystemConsoleNull") // null is the answer on 17 to 21 and 25; 22 to 24 ask
-    private static boolean interactiveConsole() {
+    static Console interactiveConsole() {
         Console console = System.console();
-        if (console == null) {
-            return false;
-        }
-        if (Runtime.version().feature() < 22) {
-            return true;
+        if (console == null || Runtime.version().feature() < 22) {
+            return console;
         }
         try {
-            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console) ? console : null;
         } catch (ReflectiveOperationException e) {
-            return false;
+            return null;
         }
     }
 

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /** One run of the CLI through {@link Main#fromArgs}: exit code, stdout bytes, stderr lines. */
 record CliRun(int code, byte[] stdout, String stderr) {
@@ -15,9 +16,18 @@ record CliRun(int code, byte[] stdout, String stderr) {
     }
 
     static CliRun withStdin(byte[] stdin, String... args) {
+        return run(Map.of(), stdin, args);
+    }
+
+    /** A run in this environment (the tests' own process environment never leaks in). */
+    static CliRun withEnv(Map<String, String> env, String... args) {
+        return run(env, new byte[0], args);
+    }
+
+    private static CliRun run(Map<String, String> env, byte[] stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.fromArgs(args, new ByteArrayInputStream(stdin), out,
+        int code = Main.fromArgs(args, env, new ByteArrayInputStream(stdin), out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new CliRun(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
     }

@@ -25,13 +25,42 @@ class UsageTest {
 
     @Test
     @Timeout(5)
+    void helpTextsFormatWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        CliRun get;
+        CliRun main;
+        try {
+            get = CliRun.of("get", "--help");
+            main = CliRun.of("--help");
+        } finally {
+            System.setErr(saved);
+        }
+        String warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("", warnings, "a '%' in a description must be written '%%'");
+        assertTrue(get.stdoutText().replaceAll("\\s+", " ").contains("a third of an average"),
+                get.stdoutText());
+        assertEquals(0, main.code());
+        for (String line : get.stdoutText().split("\n")) {
+            assertTrue(line.length() <= 80, "wrapped to the width: " + line);
+        }
+    }
+
+    @Test
+    @Timeout(5)
     void getHelpListsEveryContractFlag() {
         CliRun run = CliRun.of("get", "--help");
+        assertTrue(run.stdoutText().contains("Run it again until everything is there"), run.stdoutText());
 
         assertEquals(0, run.code());
         for (String flag : new String[] {"-o, --output", "-d, --dir", "-i, --input", "-j, --parallel",
             "-H, --header", "--sha256", "--retries", "--stall-timeout", "--connect-timeout",
-            "-c, --continue", "-q, --quiet", "--insecure", "Exit codes"}) {
+            "-c, --continue", "-q, --quiet", "--insecure", "--no-fsync", "--skip-existing", "-N, --timestamping",
+            "--no-remote-time", "--limit-rate", "    --proxy", "--noproxy", "--http2", "-u, --user", "-n, --netrc",
+            "--netrc-file", "-b, --cookie", "--cookie-jar", "--cacert", ".haul-state", "https_proxy",
+            "-x, --connections", "-k, --min-split-size", "--mirror",
+            "Exit codes"}) {
             assertTrue(run.stdoutText().contains(flag), flag + " in:\n" + run.stdoutText());
         }
     }
@@ -69,6 +98,10 @@ class UsageTest {
             {"get", url, "--stall-timeout", "0"},
             {"get", url, "--no-such-flag"},
             {"get", url, "-o", "-", "-c"},
+            {"get", url, "--limit-rate", "1KB"},
+            {"get", url, "--netrc", "--netrc-file", "f"},
+            {"get", url, "--proxy", "socks4://p"},
+            {"get", url, "-u", "alice"},
             {"frobnicate"},
         };
         for (String[] args : cases) {

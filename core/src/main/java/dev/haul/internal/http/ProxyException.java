@@ -23,6 +23,15 @@ public final class ProxyException extends IOException {
         this.status = status;
     }
 
+    /**
+     * @param status as for {@link #ProxyException(int, String)}
+     * @param cause  why the route could not be made
+     */
+    public ProxyException(int status, String message, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+    }
+
     /** The proxy's HTTP status, a negated SOCKS5 reply code, or 0. */
     public int status() {
         return status;

@@ -1,6 +1,8 @@
 package dev.haul.internal.http;
 
 import java.net.PasswordAuthentication;
+import java.net.URI;
+import java.util.function.Function;
 
 /**
  * How one request reaches its origin: directly, through an HTTP proxy (absolute-form requests for
@@ -14,6 +16,29 @@ public sealed interface ProxyRoute {
 
     /** No proxy. */
     ProxyRoute DIRECT = new Direct();
+
+    /**
+     * The route {@code routes} gives {@code uri}. A route that cannot be made (a malformed proxy
+     * URL in {@code http_proxy}, a proxy selector that throws or answers null) is a
+     * {@link ProxyException}, so the download fails as a proxy failure and never connects
+     * directly.
+     *
+     * @throws ProxyException when no route can be made; the message names where the proxy came
+     *                        from and never shows credentials
+     */
+    static ProxyRoute of(Function<URI, ProxyRoute> routes, URI uri) throws ProxyException {
+        ProxyRoute route;
+        try {
+            route = routes.apply(uri);
+        } catch (RuntimeException e) {
+            throw new ProxyException(0, "no usable proxy for " + uri.getHost() + ": "
+                    + e.getMessage(), e);
+        }
+        if (route == null) {
+            throw new ProxyException(0, "the proxy selector returned null for " + uri.getHost());
+        }
+        return route;
+    }
 
     /** Connect to the origin directly. */
     record Direct() implements ProxyRoute {

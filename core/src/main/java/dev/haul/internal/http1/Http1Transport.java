@@ -3,6 +3,7 @@ package dev.haul.internal.http1;
 import dev.haul.internal.http.Exchange;
 import dev.haul.internal.http.ExchangeRequest;
 import dev.haul.internal.http.HttpTransport;
+import dev.haul.internal.http.ProxyException;
 import dev.haul.internal.http.ProxyRoute;
 import dev.haul.internal.http.Tls;
 import dev.haul.internal.http.TransportConfig;
@@ -123,13 +124,8 @@ public final class Http1Transport implements HttpTransport {
     }
 
     /** The route for {@code uri}; never a silent direct connection when the selector fails. */
-    ProxyRoute route(URI uri) {
-        ProxyRoute route = config.proxies().apply(uri);
-        if (route == null) {
-            throw new IllegalStateException("the proxy selector returned null for "
-                    + uri.getHost());
-        }
-        return route;
+    ProxyRoute route(URI uri) throws ProxyException {
+        return ProxyRoute.of(config.proxies(), uri);
     }
 
     PoolKey key(URI uri, ProxyRoute route) {

@@ -48,10 +48,18 @@ final class JdkExchange implements Exchange {
         if (transport.closed()) {
             throw new IOException("transport closed");
         }
-        ProxyRoute route = transport.config.proxies().apply(request.uri());
+        ProxyRoute route = ProxyRoute.of(transport.config.proxies(), request.uri());
         if (route instanceof ProxyRoute.Socks5 s) {
             throw new ProxyException(0, "the JDK HTTP client cannot use a SOCKS proxy (" + s
                     + "); use Haul's own transport");
+        }
+        boolean tunnel = route instanceof ProxyRoute.Http
+                && "https".equalsIgnoreCase(request.uri().getScheme());
+        if (tunnel && ((ProxyRoute.Http) route).credentials() != null
+                && BasicTunneling.disabled()) {
+            // The JDK client would drop the credentials from the CONNECT and report the proxy's
+            // 407 as the origin's answer: refuse before the proxy sees anything.
+            throw new ProxyException(407, "proxy " + route + ": " + BasicTunneling.HINT);
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
         if (request.method().equals("HEAD")) {
@@ -95,6 +103,12 @@ final class JdkExchange implements Exchange {
             throw asIo(e.getCause());
         }
         sub.checkAborted();
+        if (info.statusCode() == 407 && route instanceof ProxyRoute.Http) {
+            // The proxy's answer, not the origin's: a tunnel's CONNECT, or the proxied request.
+            abort(new ProxyException(407, "proxy authentication required"));
+            throw new ProxyException(407, "proxy " + route + " requires authentication"
+                    + (tunnel && BasicTunneling.disabled() ? "; " + BasicTunneling.HINT : ""));
+        }
         long length = contentLength(info);
         if (request.method().equals("HEAD") || info.statusCode() == 204
                 || info.statusCode() == 304) {

@@ -18,10 +18,13 @@ import java.util.Set;
  * belongs to, the validators of its representation, and the ranges of the body it holds.
  *
  * <p>It is a small properties file with a {@code format} number. Format 2 (this one) stores the
- * held ranges; format 1 (no {@code format} key) held a prefix as long as the part file, and is read
- * as such. A sidecar of an unknown format, or one that does not parse, describes nothing, so its
- * part is never trusted. It is written atomically (a temp file renamed over it), owner-only, and
- * never through a planted link.
+ * held ranges, and optionally a hash of the URL without its query ({@code path.sha256}: a rerun
+ * with a refreshed signed URL continues the part) and the SHA-256 the body must have
+ * ({@code sha256}: a rerun from another URL expecting the same continues it, the hash deciding);
+ * older readers ignore both keys. Format 1 (no {@code format} key) held a prefix as long as the
+ * part file, and is read as such. A sidecar of an unknown format, or one that does not parse,
+ * describes nothing, so its part is never trusted. It is written atomically (a temp file renamed
+ * over it), owner-only, and never through a planted link.
  */
 public final class Sidecar {
     /** The format written by this version. */
@@ -31,6 +34,8 @@ public final class Sidecar {
      * What a sidecar says.
      *
      * @param urlHash    SHA-256 of the URL the part was downloaded from
+     * @param pathHash   SHA-256 of that URL without user info, query and fragment, or null
+     * @param sha256     the SHA-256 the caller expected of the body, or null
      * @param rangeFirst the first byte of the range the caller asked for (0 for a whole body)
      * @param rangeLast  the last byte of that range, or -1 for "to the end"
      * @param validators the representation's validators and total length
@@ -39,8 +44,9 @@ public final class Sidecar {
      *                   byte of the part file is body, and the file's size is what it holds even
      *                   where {@code done} (written earlier) says less
      */
-    public record Contents(String urlHash, long rangeFirst, long rangeLast, Validators validators,
-                           RangeSet done, boolean sequential) {
+    public record Contents(String urlHash, String pathHash, String sha256, long rangeFirst,
+                           long rangeLast, Validators validators, RangeSet done,
+                           boolean sequential) {
     }
 
     private Sidecar() {
@@ -79,7 +85,8 @@ public final class Sidecar {
             return null;
         }
         Validators v = Validators.of(p.getProperty("etag"), p.getProperty("last-modified"), total);
-        return new Contents(url, first, last, v, done, sequential);
+        return new Contents(url, p.getProperty("path.sha256"), p.getProperty("sha256"), first, last,
+                v, done, sequential);
     }
 
     /** Writes {@code c} to {@code meta} atomically, owner-only. */
@@ -87,6 +94,12 @@ public final class Sidecar {
         Properties p = new Properties();
         p.setProperty("format", String.valueOf(FORMAT));
         p.setProperty("url.sha256", c.urlHash());
+        if (c.pathHash() != null) {
+            p.setProperty("path.sha256", c.pathHash());
+        }
+        if (c.sha256() != null) {
+            p.setProperty("sha256", c.sha256());
+        }
         p.setProperty("range.first", String.valueOf(c.rangeFirst()));
         p.setProperty("range.last", String.valueOf(c.rangeLast()));
         if (c.validators().etag() != null) {

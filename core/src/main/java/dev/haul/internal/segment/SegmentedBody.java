@@ -68,17 +68,40 @@ public final class SegmentedBody {
 
         BufferPool buffers();
 
-        /** A range request {@code [from, toInclusive]} with If-Range, cookies and credentials. */
-        ExchangeRequest request(long from, long toInclusive, boolean freshConnection);
+        /**
+         * A range request {@code [from, toInclusive]} to {@code source}, with cookies and the
+         * credentials that source may get, and {@code If-Range} unless {@code ifRange} is null.
+         */
+        ExchangeRequest request(int source, long from, long toInclusive, String ifRange);
 
         /** Opens an exchange on the session's transport. */
         Exchange open(ExchangeRequest request);
 
-        /** One more connection to the origin, or null when the host's cap is reached. */
-        Runnable extraConnection();
+        /** One more connection to {@code source}'s origin, or null when its cap is reached. */
+        Runnable extraConnection(int source);
 
-        /** A server asked every client to wait until {@code untilNanos} (Retry-After). */
-        void pauseHost(long untilNanos);
+        /** {@code source}'s server asked every client to wait until {@code untilNanos}. */
+        void pauseHost(int source, long untilNanos);
+
+        /**
+         * {@code source} answered a redirect to {@code location} (a Location value): true when it
+         * is followed, so the next request to that source goes there; false when it is refused.
+         */
+        boolean redirected(int source, String location);
+
+        /** How many times {@code source}'s URL was refreshed: a request's generation. */
+        int generation(int source);
+
+        /**
+         * {@code source} answered 401, 403 or 410 to a request of {@code generation}: true when a
+         * fresh URL is in place (refreshed now or by another connection), so ask again.
+         *
+         * @throws DownloadException when the refresh hook failed
+         */
+        boolean expired(int source, int status, int generation) throws DownloadException;
+
+        /** {@code source} served a response whose bytes are stored. */
+        void served(int source);
 
         /** Reports progress: called on the coordinating thread only; may run user code. */
         void progress(long bytesDone, int connections) throws DownloadException;
@@ -117,6 +140,9 @@ public final class SegmentedBody {
     private final ConnectionController controller;
     private final long startDone;
     private final dev.haul.RetryPolicy policy;
+    private final Sources sources;
+    /** The source whose response proved the body: {@link #validators} are its. */
+    private final int anchor;
     private final Object monitor = new Object();
 
     // Guarded by monitor.
@@ -141,11 +167,11 @@ public final class SegmentedBody {
      * @param minSplit   the smallest range worth a connection
      * @param policy     the request's retries: failed connections tolerated per connection
      *                   wanted, without progress in between, and the wait before a new one
+     * @param sources    the URLs the body may come from; its anchor is the first connection's
      */
     public SegmentedBody(Context ctx, long total, RangeSet done, PositionalSink sink,
-            Validators validators,
-                         RateGate rateGate, int maxConnections, boolean adaptive, long minSplit,
-                         dev.haul.RetryPolicy policy) {
+            Validators validators, RateGate rateGate, int maxConnections, boolean adaptive,
+            long minSplit, dev.haul.RetryPolicy policy, Sources sources) {
         this.ctx = ctx;
         this.table = new SegmentTable(total, done, minSplit);
         this.sink = sink;
@@ -154,6 +180,8 @@ public final class SegmentedBody {
         this.controller = new ConnectionController(maxConnections, adaptive);
         this.startDone = done.size();
         this.policy = policy;
+        this.sources = sources;
+        this.anchor = sources.anchor();
     }
 
     /** The bytes done now. */
@@ -169,7 +197,7 @@ public final class SegmentedBody {
     public Result run(Exchange first, Activity firstActivity,
             long from) throws InterruptedException {
         SegmentTable.Segment head = table.claimAt(from);
-        start(new Worker(head, first, firstActivity, null));
+        start(new Worker(anchor, head, first, firstActivity, null));
         grow(controller.target()); // fixed counts start at once; slow start begins with one
         long lastSave = ctx.time().nanoTime();
         long reported = -1;
@@ -193,9 +221,9 @@ public final class SegmentedBody {
                 long now = ctx.time().nanoTime();
                 long doneBytes = table.doneBytes();
                 int running = running();
-                int want = controller.tick(now, doneBytes, running);
+                boolean slow = replaceSlow();
+                int want = controller.tick(now, doneBytes, running, slow);
                 grow(want);
-                replaceSlow();
                 if (running() == 0 && !table.finished()) {
                     if (!restartAfterFailure()) {
                         break;
@@ -256,34 +284,53 @@ public final class SegmentedBody {
         }
     }
 
-    /** Starts connections until {@code want} run, the table has no work, or the host is full. */
+    /**
+     * Starts connections until {@code want} run, the table has no work, or every source that may
+     * serve is full.
+     */
     private void grow(int want) {
         while (running() < want) {
-            Runnable permit = ctx.extraConnection();
-            if (permit == null) {
+            if (!startOne()) {
                 return;
             }
-            SegmentTable.Segment s = table.claim();
-            if (s == null) {
-                permit.run();
-                return;
-            }
-            start(new Worker(s, null, null, permit));
         }
     }
 
     /**
-     * A connection far slower than the median of the others gives the rest of its range away
-     * (it keeps a short stretch), so that faster connections take it.
+     * Starts one connection to the best source that has room; false when none has or no work is
+     * left.
      */
-    private void replaceSlow() {
+    private boolean startOne() {
+        for (int source : sources.forConnections(ctx.time().nanoTime(), validators.etag())) {
+            Runnable permit = ctx.extraConnection(source);
+            if (permit == null) {
+                continue;
+            }
+            SegmentTable.Segment s = table.claim();
+            if (s == null) {
+                permit.run();
+                return false;
+            }
+            start(new Worker(source, s, null, null, permit));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A connection far slower than the median of the others gives the rest of its range away
+     * (it keeps a short stretch), so that faster connections take it. Returns whether one is
+     * that slow: the connection count is then not to blame for what a step brought.
+     */
+    private boolean replaceSlow() {
         List<Worker> ws;
         synchronized (monitor) {
             if (workers.size() < 2) {
-                return;
+                return false;
             }
             ws = List.copyOf(workers);
         }
+        boolean slow = false;
         double[] rates = new double[ws.size()];
         for (int i = 0; i < ws.size(); i++) {
             rates[i] = ws.get(i).rate();
@@ -293,6 +340,9 @@ public final class SegmentedBody {
         double median = sorted[sorted.length / 2];
         for (int i = 0; i < ws.size(); i++) {
             Worker w = ws.get(i);
+            if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE) {
+                slow = true;
+            }
             if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE
                     && w.segment != null) {
                 // Keep what it fetches in one tick at its own rate; the rest goes to others.
@@ -304,6 +354,7 @@ public final class SegmentedBody {
                 }
             }
         }
+        return slow;
     }
 
     /** No connection runs and bytes are missing: start one, unless failures ended the attempt. */
@@ -321,15 +372,13 @@ public final class SegmentedBody {
                 }
             }
         }
-        Runnable permit = ctx.extraConnection();
-        SegmentTable.Segment s = table.claim();
-        if (s == null) {
-            if (permit != null) {
-                permit.run();
+        if (!startOne() && !table.finished()) {
+            // every source is full or resting: the first connection goes to the anchor anyway
+            SegmentTable.Segment s = table.claim();
+            if (s != null) {
+                start(new Worker(anchor, s, null, null, null));
             }
-            return true;
         }
-        start(new Worker(s, null, null, permit));
         return true;
     }
 
@@ -428,11 +477,15 @@ public final class SegmentedBody {
 
     // ------------------------------------------------------------------ one connection
 
-    /** Why a connection stopped: the kinds the coordinator acts on differently. */
-    private enum Stop { DONE, REFUSED, FAILED }
+    /**
+     * Why a connection stopped: the kinds the coordinator acts on differently. AGAIN: ask for the
+     * same range again at once (a redirect followed, a URL refreshed).
+     */
+    private enum Stop { DONE, REFUSED, FAILED, AGAIN }
 
     /** One connection: fetches ranges until there are none, it fails, or it is stopped. */
     private final class Worker implements Runnable {
+        private final int source;
         private SegmentTable.Segment segment;
         private Exchange exchange;
         private Activity activity;
@@ -441,8 +494,10 @@ public final class SegmentedBody {
         private long rateSince = -1;
         private volatile double rate = -1;
 
-        Worker(SegmentTable.Segment segment, Exchange exchange, Activity activity,
+        Worker(int source, SegmentTable.Segment segment, Exchange exchange, Activity activity,
                 Runnable permit) {
+            this.source = source;
+            sources.connected(source); // counted at once, so the next start sees it
             this.segment = segment;
             this.exchange = exchange;
             this.activity = activity;
@@ -462,12 +517,19 @@ public final class SegmentedBody {
                         if (running() > controller.target()) {
                             return; // fewer connections are wanted now
                         }
+                        if (source != anchor && (!sources.mayJoin(source, validators.etag())
+                                || !sources.alive(source, ctx.time().nanoTime()))) {
+                            return; // the source failed its proof or rests: another takes over
+                        }
                         segment = table.claim();
                         if (segment == null) {
                             return;
                         }
                     }
                     Stop why = fetch();
+                    if (why == Stop.AGAIN) {
+                        continue;
+                    }
                     if (why == Stop.REFUSED) {
                         return;
                     }
@@ -484,7 +546,9 @@ public final class SegmentedBody {
             }
         }
 
+        /** Gives back the segment, the source's count and the permit; once per worker. */
         void release() {
+            sources.disconnected(source);
             if (segment != null) {
                 table.release(segment);
                 segment = null;
@@ -509,7 +573,8 @@ public final class SegmentedBody {
                         finishSegment();
                         return Stop.DONE;
                     }
-                    ex = ctx.open(ctx.request(s.pos, end - 1, false));
+                    int generation = ctx.generation(source);
+                    ex = ctx.open(ctx.request(source, s.pos, end - 1, ifRange()));
                     own = new StallWatch(ctx.time(), ex, ctx.stallNanos(), ctx.url());
                     watch = own;
                     if (!register(ex)) {
@@ -518,7 +583,8 @@ public final class SegmentedBody {
                     own.awaitHead(ctx.responseNanos(), ctx.responseNanos() / 1_000_000 + " ms");
                     ResponseHead head = ex.send();
                     own.headArrived();
-                    Stop refused = check(head, s.pos, end);
+                    Stop refused = source == anchor ? check(head, s.pos, end, generation)
+                            : checkMirror(head, s.pos, end, generation);
                     if (refused != null) {
                         // Dropped, not pooled: a server that refused a connection must see one
                         // fewer.
@@ -540,6 +606,12 @@ public final class SegmentedBody {
                 if (e instanceof DownloadException de && !de.retryable()) {
                     fail(de); // the sink or a callback: no other connection can heal it
                     return Stop.FAILED;
+                }
+                if (source != anchor) {
+                    // a mirror that fails rests; the others, and the anchor, go on
+                    sources.down(source, ctx.time().nanoTime());
+                    failed(f, true);
+                    return Stop.REFUSED;
                 }
                 if (s.pos == s.start && running() > 1
                         && (f.reason() == Reason.CONNECT || f.reason() == Reason.NETWORK)) {
@@ -570,10 +642,15 @@ public final class SegmentedBody {
          * Checks a range response; null when its bytes may be stored, else why the connection
          * stops (after telling the coordinator).
          */
-        private Stop check(ResponseHead head, long from, long end) {
+        private Stop check(ResponseHead head, long from, long end, int generation)
+                throws DownloadException {
             int status = head.status();
             Validators offered = Validators.of(head.header("ETag"), head.header("Last-Modified"),
                     -1);
+            Stop moved = movedOrExpired(head, generation);
+            if (moved != null) {
+                return moved;
+            }
             if (status == 206) {
                 ContentRange cr = ContentRange.parse(head.header("Content-Range"));
                 if (cr == null || cr.unsatisfied()) {
@@ -594,6 +671,7 @@ public final class SegmentedBody {
                     failed(protocol("Content-Length disagrees with Content-Range"));
                     return Stop.FAILED;
                 }
+                ctx.served(source);
                 return null;
             }
             if (status == 200) {
@@ -615,7 +693,7 @@ public final class SegmentedBody {
                 java.time.Duration wait = RetryAfter.parse(head.header("Retry-After"),
                         ctx.time().currentTimeMillis());
                 if (wait != null) {
-                    ctx.pauseHost(ctx.time().nanoTime() + wait.toNanos());
+                    ctx.pauseHost(source, ctx.time().nanoTime() + wait.toNanos());
                 }
                 controller.refused(running());
                 failed(new DownloadException(Reason.HTTP_TRANSIENT, ctx.url(), status, "HTTP "
@@ -632,6 +710,120 @@ public final class SegmentedBody {
                 fail(e);
             }
             return Stop.FAILED;
+        }
+
+        /**
+         * A redirect to follow or a URL to refresh: AGAIN when the range should be asked again at
+         * once, null when the response is for the caller to judge.
+         */
+        private Stop movedOrExpired(ResponseHead head, int generation) throws DownloadException {
+            int status = head.status();
+            if ((status == 301 || status == 302 || status == 303 || status == 307
+                    || status == 308) && head.header("Location") != null) {
+                return ctx.redirected(source, head.header("Location")) ? Stop.AGAIN : null;
+            }
+            if ((status == 401 || status == 403 || status == 410)
+                    && ctx.expired(source, status, generation)) {
+                return Stop.AGAIN;
+            }
+            return null;
+        }
+
+        /** The If-Range of a request to this connection's source, or null for none. */
+        private String ifRange() {
+            if (source == anchor) {
+                return validators.ifRange();
+            }
+            Sources.Proof p = sources.proof(source);
+            if (p == Sources.Proof.SAME_ETAG) {
+                return validators.etag();
+            }
+            if (p == Sources.Proof.SAME_TOTAL) {
+                return sources.validators(source).ifRange(); // its own: has it changed since?
+            }
+            // not proven yet: with a SHA-256 to decide, learn what it serves; else it must prove
+            // the anchor's ETag
+            return sources.shaGiven() ? null : validators.etag();
+        }
+
+        /**
+         * Checks a mirror's range response: its bytes are stored only when it proves (or proved)
+         * it serves the anchor's bytes, and the range is exact. A mirror that cannot is kept to
+         * failover, and one that fails rests; neither counts against the download's budget.
+         */
+        private Stop checkMirror(ResponseHead head, long from, long end, int generation)
+                throws DownloadException {
+            int status = head.status();
+            Stop moved = movedOrExpired(head, generation);
+            if (moved != null) {
+                return moved;
+            }
+            long now = ctx.time().nanoTime();
+            Validators offered = Validators.of(head.header("ETag"), head.header("Last-Modified"),
+                    -1);
+            if (status == 206) {
+                ContentRange cr = ContentRange.parse(head.header("Content-Range"));
+                if (cr == null || cr.unsatisfied() || cr.first() != from || cr.last() != end - 1
+                        || (head.contentLength() >= 0 && head.contentLength() != cr.length())) {
+                    sources.down(source, now);
+                    return mirrorRefused(protocol("a mirror sent a range other than asked"));
+                }
+                if (cr.total() != table.total()) {
+                    return different("a mirror's total is " + cr.total() + ", not "
+                            + table.total());
+                }
+                Sources.Proof p = sources.proof(source);
+                String etag = validators.etag();
+                if (p == Sources.Proof.UNKNOWN || p == Sources.Proof.SAME_ETAG) {
+                    if (etag != null && etag.equals(offered.etag())) {
+                        sources.proven(source, Sources.Proof.SAME_ETAG, offered);
+                    } else if (p == Sources.Proof.UNKNOWN && sources.shaGiven()) {
+                        sources.proven(source, Sources.Proof.SAME_TOTAL, offered);
+                    } else {
+                        return different("a mirror's ETag differs");
+                    }
+                } else if (p == Sources.Proof.SAME_TOTAL) {
+                    Validators known = sources.validators(source);
+                    if (known.etag() != null ? !known.etag().equals(offered.etag())
+                            : known.lastModified() != null
+                            && !known.lastModified().equals(offered.lastModified())) {
+                        return different("a mirror's file changed");
+                    }
+                } else {
+                    return different("a mirror serves other bytes");
+                }
+                if (sources.proof(source) == Sources.Proof.SAME_TOTAL) {
+                    sources.joinedUnvalidated(); // the SHA-256 of the whole body decides
+                }
+                sources.up(source);
+                ctx.served(source);
+                return null;
+            }
+            if (status == 200 || status == 416) {
+                return different("a mirror answered " + status + " to a range request");
+            }
+            if (status == 429 || status == 503) {
+                java.time.Duration wait = RetryAfter.parse(head.header("Retry-After"),
+                        ctx.time().currentTimeMillis());
+                if (wait != null) {
+                    ctx.pauseHost(source, now + wait.toNanos());
+                }
+            }
+            sources.down(source, now);
+            return mirrorRefused(new DownloadException(RetryRules.transientStatus(status)
+                    ? Reason.HTTP_TRANSIENT : Reason.HTTP_STATUS, ctx.url(), status,
+                    "HTTP " + status + " from a mirror", null));
+        }
+
+        /** The mirror is kept to failover: it serves other bytes, or no ranges. */
+        private Stop different(String why) {
+            sources.proven(source, Sources.Proof.DIFFERENT, null);
+            return mirrorRefused(protocol(why));
+        }
+
+        private Stop mirrorRefused(DownloadException e) {
+            failed(e, true);
+            return Stop.REFUSED;
         }
 
         /** Whether a response's validator contradicts the one the download stands on. */
@@ -713,6 +905,7 @@ public final class SegmentedBody {
             long dt = now - rateSince;
             if (dt >= TICK_NANOS) {
                 rate = rateBytes * 1e9 / dt;
+                sources.measured(source, rate);
                 rateSince = now;
                 rateBytes = 0;
             }

@@ -7,6 +7,7 @@ import dev.haul.internal.resume.RangeSet;
 import dev.haul.internal.resume.Sidecar;
 import dev.haul.internal.resume.Validators;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -65,6 +66,8 @@ public final class FileSink implements Sink, PositionalSink {
     private final FileOps ops;
     private final String url;
     private final String urlHash;
+    private final String pathHash;
+    private final String expectedSha256;
     private final RangeSpec range;
     private final boolean fsync;
     private final Executor flusher;
@@ -75,10 +78,15 @@ public final class FileSink implements Sink, PositionalSink {
     /** The representation to describe in the sidecar once the part is worth resuming, or null. */
     private Validators unsaved;
 
-    /** What an earlier run left that this one continues, found when the sink opens. */
-    public record Found(long bytes, Validators validators, RangeSet ranges) {
+    /**
+     * What an earlier run left that this one continues, found when the sink opens.
+     *
+     * @param bySha the part came from another URL: only its total identifies it (no If-Range),
+     *              and the expected SHA-256 of the whole body decides
+     */
+    public record Found(long bytes, Validators validators, RangeSet ranges, boolean bySha) {
         Found(long bytes, Validators validators) {
-            this(bytes, validators, RangeSet.prefix(bytes));
+            this(bytes, validators, RangeSet.prefix(bytes), false);
         }
     }
 
@@ -92,15 +100,17 @@ public final class FileSink implements Sink, PositionalSink {
     /** What a background flush failed with: the part's bytes may not be on disk. */
     private volatile IOException flushFailure;
 
-    private FileSink(Path target, FileOps ops, String url, String uriText, RangeSpec range,
-                     boolean fsync, Executor flusher) {
+    private FileSink(Path target, FileOps ops, String url, URI uri, String expectedSha256,
+                     RangeSpec range, boolean fsync, Executor flusher) {
         this.fsync = fsync;
         this.target = target;
         this.part = target.resolveSibling(target.getFileName() + ".part");
         this.meta = target.resolveSibling(target.getFileName() + ".part.meta");
         this.ops = ops;
         this.url = url;
-        this.urlHash = sha256(uriText);
+        this.urlHash = sha256(uri.toString());
+        this.pathHash = sha256(withoutQuery(uri));
+        this.expectedSha256 = expectedSha256;
         this.range = range;
         this.flusher = flusher;
     }
@@ -112,9 +122,9 @@ public final class FileSink implements Sink, PositionalSink {
      *
      * @param flusher runs background flushes of large parts (the manager's, shared by downloads)
      */
-    public static FileSink open(Path target, FileOps ops, String url, String uriText,
-                                RangeSpec range, boolean continueExisting, boolean fsync,
-                                Executor flusher) throws DownloadException {
+    public static FileSink open(Path target, FileOps ops, String url, URI uri,
+                                String expectedSha256, RangeSpec range, boolean continueExisting,
+                                boolean fsync, Executor flusher) throws DownloadException {
         Path abs = target.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (dir == null || !Files.exists(dir)) {
@@ -126,7 +136,7 @@ public final class FileSink implements Sink, PositionalSink {
         if (Files.isDirectory(abs)) {
             throw new DownloadException(Reason.LOCAL_IO, url, "destination is a directory: " + abs);
         }
-        FileSink sink = new FileSink(abs, ops, url, uriText, range, fsync, flusher);
+        FileSink sink = new FileSink(abs, ops, url, uri, expectedSha256, range, fsync, flusher);
         if (!CLAIMED.add(abs)) {
             throw new DownloadException(Reason.DESTINATION_BUSY, url,
                     "another download is writing to " + abs);
@@ -215,21 +225,32 @@ public final class FileSink implements Sink, PositionalSink {
         Files.deleteIfExists(Sidecar.tempOf(meta));
         long size = channel.size();
         Sidecar.Contents c = size > 0 ? Sidecar.read(meta, size) : null;
-        if (c != null && urlHash.equals(c.urlHash())
+        // The same URL, or the same one but for its query (a signed URL signed again), continues
+        // the part with its validators. Another URL continues it only when the caller expects
+        // the same SHA-256 as the run that left it: then the total identifies it, and the hash of
+        // the whole body decides.
+        boolean sameResource = c != null && (urlHash.equals(c.urlHash())
+                || pathHash.equals(c.pathHash()));
+        boolean sameDigest = c != null && expectedSha256 != null
+                && expectedSha256.equals(c.sha256());
+        if ((sameResource || sameDigest)
                 && c.rangeFirst() == rangeFirst() && c.rangeLast() == rangeLast()) {
-            Validators v = c.validators();
-            if (c.sequential() && v.ifRange() != null && (v.total() < 0 || size <= v.total())) {
+            boolean bySha = !sameResource;
+            Validators v = bySha ? new Validators(null, null, c.validators().total())
+                    : c.validators();
+            boolean identified = v.ifRange() != null || (bySha && v.total() > 0);
+            if (c.sequential() && identified && (v.total() < 0 || size <= v.total())) {
                 hasMeta = true;
                 channel.position(size);
-                return new Found(size, v);
+                return new Found(size, v, RangeSet.prefix(size), bySha);
             }
             // Written by several connections: only the ranges the sidecar lists are body bytes,
-            // and only a strong validator and a total let them be continued.
-            if (!c.sequential() && v.ifRange() != null && v.total() > 0 && !c.done().isEmpty()
+            // and only a strong validator (or the digest) and a total let them be continued.
+            if (!c.sequential() && identified && v.total() > 0 && !c.done().isEmpty()
                     && c.done().ranges().get(c.done().ranges().size() - 1)[1] <= Math.min(size,
                     v.total())) {
                 hasMeta = true;
-                return new Found(c.done().prefixLength(), v, c.done());
+                return new Found(c.done().prefixLength(), v, c.done(), bySha);
             }
         }
         if (size > 0) {
@@ -330,7 +351,8 @@ public final class FileSink implements Sink, PositionalSink {
         if (fsync) {
             channel.force(false);
         }
-        Sidecar.write(meta, new Sidecar.Contents(urlHash, rangeFirst(), rangeLast(), validators,
+        Sidecar.write(meta, new Sidecar.Contents(urlHash, pathHash, expectedSha256, rangeFirst(),
+                rangeLast(), validators,
                 done, false));
         hasMeta = true;
     }
@@ -400,7 +422,8 @@ public final class FileSink implements Sink, PositionalSink {
 
     private void save(Validators validators) throws IOException {
         unsaved = null;
-        Sidecar.write(meta, new Sidecar.Contents(urlHash, rangeFirst(), rangeLast(), validators,
+        Sidecar.write(meta, new Sidecar.Contents(urlHash, pathHash, expectedSha256, rangeFirst(),
+                rangeLast(), validators,
                 RangeSet.prefix(channel.position()), true));
         hasMeta = true;
     }
@@ -472,6 +495,15 @@ public final class FileSink implements Sink, PositionalSink {
             }
             channel = null;
         }
+    }
+
+    /** {@code scheme://host:port/path}: the URL but for user info, query and fragment. */
+    static String withoutQuery(URI uri) {
+        String scheme = String.valueOf(uri.getScheme()).toLowerCase(java.util.Locale.ROOT);
+        int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        return scheme + "://" + String.valueOf(uri.getHost()).toLowerCase(java.util.Locale.ROOT)
+                + ":" + port + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/"
+                : uri.getRawPath());
     }
 
     static String sha256(String text) {

@@ -30,6 +30,11 @@ final class Cursor {
         this.redirects = redirects;
     }
 
+    /** Whether a caller's header may go to another origin than the one it was meant for. */
+    static boolean mayCrossOrigins(String name) {
+        return CROSS_ORIGIN_HEADERS.contains(name.toLowerCase(Locale.ROOT));
+    }
+
     /** The cursor after following a redirect to {@code next}. */
     Cursor redirectTo(URI next, boolean keepCredentials) {
         Map<String, String> h = new LinkedHashMap<>(headers);

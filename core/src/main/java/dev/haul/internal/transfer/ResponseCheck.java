@@ -133,7 +133,9 @@ final class ResponseCheck {
                 return refuse(url, "Content-Length " + contentLength
                         + " disagrees with Content-Range");
             }
-            boolean first = held.ifRange() == null && held.total() < 0;
+            // Nothing identified the bytes held (a first response, or a join on the total alone
+            // that a SHA-256 will decide): from now on this response's validators do.
+            boolean first = held.ifRange() == null;
             Validators next = first
                     ? Validators.of(offered.etag(), offered.lastModified(), cr.total())
                     : held.withTotal(cr.total());

@@ -22,6 +22,7 @@ import dev.haul.internal.resume.RangeSet;
 import dev.haul.internal.resume.RangeSpec;
 import dev.haul.internal.segment.ReorderBuffer;
 import dev.haul.internal.segment.SegmentedBody;
+import dev.haul.internal.segment.Sources;
 import dev.haul.internal.resume.Validators;
 import dev.haul.internal.retry.Failures;
 import dev.haul.internal.retry.RetryRules;
@@ -35,13 +36,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -75,8 +75,11 @@ import java.util.concurrent.RejectedExecutionException;
  * this class acts on it.
  *
  * <h2>After an attempt</h2>
- * A failure goes to {@link RetryRules}: give up, or retry after a delay (starting over when held
- * bytes cannot be vouched for). On success the length and digest are checked, the final progress
+ * A failure of one of several sources (the request's URL and its mirrors, {@link Sources}) moves
+ * to the next source at once; once every source failed in a round, the failure goes to
+ * {@link RetryRules}: give up, or retry after a delay (starting over when held bytes cannot be
+ * vouched for). A URL that expires (401, 403, 410) is refreshed through the request's hook, once
+ * per expiry. On success the length and digest are checked, the final progress
  * event runs, and the sink commits: for files, the {@code .part} is forced to disk and renamed onto
  * the destination.
  *
@@ -107,6 +110,10 @@ public final class Transfer {
     private final TokenBucket ownLimit;
     private final RateGate rateGate;
     private final Object lock = new Object();
+    /** The URLs of the body: the request's (0) and its mirrors. */
+    private final Sources sources;
+    /** Where each source's next request goes, and its refreshes; shared with connections. */
+    private final SourceUrls urls;
 
     // Guarded by lock.
     private State state = State.QUEUED;
@@ -128,7 +135,10 @@ public final class Transfer {
     // Owned by the thread running the transfer.
     /** The destination is open (for a directory: the name is not chosen yet). */
     private boolean opened;
-    private Cursor cursor;
+    /** The source serial attempts go to. */
+    private int current;
+    /** Every source failed in the last round: the next attempt starts with the best one. */
+    private boolean newRound;
     private Sink sink;
     private Checksum checksum;
     private ByteBuffer buffer;
@@ -145,6 +155,8 @@ public final class Transfer {
     private Validators validators = Validators.NONE;
     private int attempts;
     private int retriesUsed;
+    /** A {@code Range: bytes=0-} got 416: this download asks without Range from now on. */
+    private boolean openRangeRefused;
     /** The furthest body offset any attempt reached: the budget renews only past it. */
     private long furthest;
     /** Bytes already held when the response that completed the body began. */
@@ -215,7 +227,11 @@ public final class Transfer {
         this.progress = new ProgressTracker(time, events, spec.wantsPercent(),
                 spec.totalSizeHint() >= 0 ? spec.totalSizeHint() : spec.expectedSize());
         this.startNanos = time.nanoTime();
-        this.cursor = new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent()), 0);
+        List<dev.haul.Mirror> mirrors = spec.mirrors();
+        // A digest can vouch for joined bytes only where they can be taken back: not a stream.
+        this.sources = new Sources(1 + mirrors.size(), spec.expectedSha256() != null
+                && spec.kind() != TransferSpec.Kind.STREAM);
+        this.urls = new SourceUrls(spec, ctx.userAgent(), url);
         this.ownLimit = new TokenBucket(spec.maxBytesPerSecond(), time::nanoTime);
         this.rateGate = new RateGate(ownLimit, ctx.sharedLimit(), time);
     }
@@ -386,8 +402,10 @@ public final class Transfer {
                 continue;
             }
             if (outcome instanceof Completed) {
-                finish();
-                return;
+                if (finish()) {
+                    return;
+                }
+                continue; // the body failed its SHA-256 and another source fetches it again
             }
             if (outcome instanceof NotModified) {
                 finishNotModified();
@@ -415,13 +433,16 @@ public final class Transfer {
                 continue;
             }
             if (outcome instanceof Redirected r) {
-                Redirects.Decision d = Redirects.decide(cursor, r.location(), spec.maxRedirects(),
-                        spec.keepCredentialsOnRedirect(), url);
+                Redirects.Decision d = Redirects.decide(cursor(), r.location(),
+                        spec.maxRedirects(), spec.keepCredentialsOnRedirect(), url);
                 if (d instanceof Redirects.Refuse refuse) {
+                    if (failover(refuse.failure())) {
+                        continue;
+                    }
                     end(State.FAILED, refuse.failure());
                     return;
                 }
-                cursor = ((Redirects.Follow) d).next();
+                urls.set(current, ((Redirects.Follow) d).next());
                 continue;
             }
             if (outcome instanceof RangeRefused) {
@@ -438,11 +459,44 @@ public final class Transfer {
                 return;
             }
             Failed f = (Failed) outcome;
+            if (failover(f.failure())) {
+                continue;
+            }
             if (!retryLater(f.failure(), f.retryAfter(), f.bodyBytes())) {
                 continue;
             }
             return;
         }
+    }
+
+    /** Failures another source may not share: every other failure ends a download. */
+    private static final Set<Reason> FAILOVER_REASONS = EnumSet.of(Reason.CONNECT, Reason.NETWORK,
+            Reason.TIMEOUT, Reason.STALLED, Reason.HTTP_TRANSIENT, Reason.HTTP_STATUS,
+            Reason.PROTOCOL, Reason.TLS, Reason.INTEGRITY, Reason.POLICY);
+
+    /**
+     * After the current source failed: moves to the next source not tried in this round and
+     * returns true (the next attempt goes there at once, without spending a retry), or returns
+     * false when every source failed once (the retry policy decides; the next round starts with
+     * the fastest source).
+     */
+    private boolean failover(DownloadException failure) throws DownloadException {
+        if (sources.count() == 1 || !FAILOVER_REASONS.contains(failure.reason())) {
+            return false;
+        }
+        int next = sources.failover(current, time.nanoTime());
+        if (next < 0) {
+            newRound = true;
+            return false;
+        }
+        events.retry(failure, attempts + 1, Duration.ZERO, rangeStart + received);
+        current = next;
+        return true;
+    }
+
+    /** Where the next serial request goes. */
+    private Cursor cursor() {
+        return urls.get(current);
     }
 
     /** Opens the destination (nothing is held while queued) and takes the session. */
@@ -481,8 +535,8 @@ public final class Transfer {
             rangeStart = 0;
             rangeEnd = -1;
         }
-        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri().toString(), base,
-                continueFile, ctx.fsync(), ctx.flushing());
+        FileSink fs = FileSink.open(path, ctx.fileOps(), url, spec.uri(), spec.expectedSha256(),
+                base, continueFile, ctx.fsync(), ctx.flushing());
         sink = fs;
         FileSink.Found found = fs.found();
         checksum = newChecksum();
@@ -506,6 +560,9 @@ public final class Transfer {
         received = found.bytes();
         held = found.ranges();
         validators = found.validators();
+        if (found.bySha()) {
+            sources.joinedUnvalidated(); // another URL's part: the SHA-256 decides
+        }
     }
 
     private void checkDirectory(Path dir) throws DownloadException {
@@ -522,7 +579,7 @@ public final class Transfer {
     private Path chooseName(ResponseHead head) throws DownloadException {
         String suggested = ContentDisposition.fileName(head.header("Content-Disposition"));
         String name = suggested != null && !FileNames.sanitize(suggested).isEmpty() ? suggested
-                : FileNames.fromUrl(cursor.uri);
+                : FileNames.fromUrl(urls.get(0).uri); // the request's name, whoever serves
         try {
             return FileNames.resolveInside(spec.path(), name);
         } catch (IllegalArgumentException e) {
@@ -547,17 +604,29 @@ public final class Transfer {
     private Outcome attempt() throws Exception {
         attempts++;
         progress.attempt(attempts);
+        if (newRound) {
+            newRound = false;
+            current = sources.best(time.nanoTime(), current);
+        }
+        int source = current;
+        Cursor cursor = cursor();
+        int generation = urls.generation(source);
         long pausedUntil = ctx.pausedUntil(Cursor.origin(cursor.uri));
         if (pausedUntil - time.nanoTime() > 0) {
             return new HostPaused(pausedUntil);
         }
         boolean openRange = spec.splits() && received == 0 && rangeStart == 0 && rangeEnd < 0
-                && opaqueRange == null;
-        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received, validators,
+                && opaqueRange == null && !openRangeRefused;
+        // Held bytes of another source's body: with a SHA-256 to decide, ask for the rest by the
+        // total alone (another server's validators mean nothing to this one).
+        boolean joinOnTotal = source != sources.anchor() && received > 0 && sources.shaGiven()
+                && validators.total() > 0 && callerRange == null;
+        Plan plan = Plan.of(rangeStart, rangeEnd, opaqueRange, received,
+                joinOnTotal ? new Validators(null, null, validators.total()) : validators,
                 spec.conditional(), openRange);
         ExchangeRequest request;
         try {
-            request = RequestFactory.build(cursor, plan, extras());
+            request = RequestFactory.build(cursor, plan, extras(cursor));
         } catch (IllegalArgumentException e) {
             return new Failed(new DownloadException(Reason.POLICY, url, "cannot send request: "
                     + e.getMessage(), e), null, 0);
@@ -574,9 +643,14 @@ public final class Transfer {
         }
         long[] bodyBytes = {0};
         long expected = -1;
+        long bodyStart = 0;
         try {
-            watch.awaitHead(spec.responseTimeout().toNanos(), spec.responseTimeout().toMillis()
-                    + " ms");
+            long headNanos = spec.responseTimeout().toNanos();
+            if (sources.alternative(source, time.nanoTime())) {
+                // another source can take over: a dead one costs seconds, not the full timeout
+                headNanos = Math.min(headNanos, MIRROR_HEAD_NANOS);
+            }
+            watch.awaitHead(headNanos, headNanos / 1_000_000 + " ms");
             ResponseHead head = ex.send();
             watch.headArrived();
             keepCookies(head);
@@ -588,6 +662,19 @@ public final class Transfer {
             }
             if (verdict instanceof ResponseCheck.HttpError e) {
                 discard(ex);
+                int status = head.status();
+                if (status == 416 && openRange) {
+                    // bytes=0- refused: an empty body (S3 answers so for a zero-byte object) or a
+                    // server that refuses open ranges. Ask again without Range, at once.
+                    openRangeRefused = true;
+                    attempts--;
+                    return new Reopened();
+                }
+                if ((status == 401 || status == 403 || status == 410)
+                        && urls.expired(source, status, generation)) {
+                    attempts--; // the same attempt, at a fresh URL
+                    return new Reopened();
+                }
                 return new Failed(e.failure(), e.retryAfter(), 0);
             }
             if (verdict instanceof ResponseCheck.NotModified) {
@@ -620,6 +707,12 @@ public final class Transfer {
             }
             expected = accept.bodyBytes();
             accept(accept, plan, head);
+            if (joinOnTotal && !accept.startOver() && !accept.wholeBody()
+                    && (validators.etag() == null
+                    || !validators.etag().equals(plan.validators().etag()))) {
+                sources.joinedUnvalidated(); // the SHA-256 of the whole body decides
+            }
+            bodyStart = time.nanoTime();
             synchronized (lock) {
                 if (stopReason != null) {
                     throw new Stopped();
@@ -629,14 +722,14 @@ public final class Transfer {
             if (inPieces(head, accept, plan)) {
                 return segmented(ex, watch, accept, plan);
             }
-            BodySource source = rateGate.around(Stages.watched(ex::read, watch), watch);
+            BodySource from = rateGate.around(Stages.watched(ex::read, watch), watch);
             BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(
                     sink::write, n -> {
                 bodyBytes[0] += n;
                 received += n;
                 progress.advance(n);
             }), checksum), expected, url), watch);
-            Pipe.copy(source, target, buffer);
+            Pipe.copy(from, target, buffer);
             if (expected >= 0 && bodyBytes[0] < expected) {
                 return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after "
                         + bodyBytes[0] + " of " + expected + " bytes"), null, bodyBytes[0]);
@@ -666,8 +759,15 @@ public final class Transfer {
                 exchange = null;
             }
             ex.close();
+            long took = time.nanoTime() - bodyStart;
+            if (sources.count() > 1 && bodyStart != 0 && took > 0 && bodyBytes[0] > 0) {
+                sources.measured(source, bodyBytes[0] * 1e9 / took);
+            }
         }
     }
+
+    /** With another source to go to, the longest wait for a response head. */
+    static final long MIRROR_HEAD_NANOS = 5_000_000_000L;
 
     /**
      * Acts on a body to store: start over if needed, remember the representation, tell the
@@ -683,6 +783,9 @@ public final class Transfer {
         }
         resumedFrom = a.startOver() || a.wholeBody() ? 0 : plan.held();
         validators = a.validators();
+        sources.anchored(current, validators, a.newRepresentation() || a.startOver());
+        sources.up(current);
+        urls.served(current);
         if (a.newRepresentation()) {
             try {
                 sink.representation(validators);
@@ -696,14 +799,14 @@ public final class Transfer {
             memory.expect(a.total());
         }
         lastHead = head;
-        lastUri = Cursor.withoutUserInfo(cursor.uri);
+        lastUri = Cursor.withoutUserInfo(cursor().uri);
         events.response(head, lastUri);
     }
 
     /**
      * The cookies, the host's netrc credentials and the caller's conditions for the next request.
      */
-    private RequestFactory.Extras extras() {
+    private RequestFactory.Extras extras(Cursor cursor) {
         EngineConfig.Cookies cookies = ctx.cookies();
         String cookie = cookies == null ? null : cookies.header(Cursor.withoutUserInfo(cursor.uri));
         String authorization = ctx.credentials(cursor.uri.getHost());
@@ -717,7 +820,7 @@ public final class Transfer {
         if (cookies == null) {
             return;
         }
-        URI from = Cursor.withoutUserInfo(cursor.uri);
+        URI from = Cursor.withoutUserInfo(cursor().uri);
         for (String setCookie : head.headers().allValues("Set-Cookie")) {
             cookies.store(from, setCookie);
         }
@@ -762,7 +865,7 @@ public final class Transfer {
         if (retryAfter != null && failure.reason() == Reason.HTTP_TRANSIENT
                 && !retryAfter.isNegative()) {
             // The server asked every client to wait: every download to this host waits with us.
-            ctx.pause(Cursor.origin(cursor.uri), time.nanoTime() + retryAfter.toNanos());
+            ctx.pause(Cursor.origin(cursor().uri), time.nanoTime() + retryAfter.toNanos());
         }
         RetryRules.Decision d = RetryRules.afterFailure(failure, retriesUsed, spec.retryPolicy(),
                 retryAfter,
@@ -835,6 +938,7 @@ public final class Transfer {
         }
         progress.reset();
         validators = Validators.NONE;
+        sources.forgetProofs();
     }
 
     // ------------------------------------------------------------------ several connections
@@ -890,9 +994,8 @@ public final class Transfer {
             target = reorder;
         }
         SegmentedBody body = new SegmentedBody(new Pieces(done.size()), total, done, target,
-                validators,
-                rateGate, spec.connections().max(), spec.connections().adaptive(), MIN_SPLIT,
-                spec.retryPolicy());
+                validators, rateGate, spec.connections().max(), spec.connections().adaptive(),
+                MIN_SPLIT, spec.retryPolicy(), sources);
         synchronized (lock) {
             if (stopReason != null) {
                 throw new Stopped();
@@ -953,14 +1056,16 @@ public final class Transfer {
         }
 
         @Override
-        public ExchangeRequest request(long from, long toInclusive, boolean freshConnection) {
-            ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(cursor.uri));
-            RequestFactory.Extras extras = extras();
-            RequestFactory.build(cursor, Plan.of(0, -1, null, 0, Validators.NONE, false), extras)
+        public ExchangeRequest request(int source, long from, long toInclusive, String ifRange) {
+            Cursor c = urls.get(source);
+            ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(c.uri));
+            RequestFactory.build(c, Plan.of(0, -1, null, 0, Validators.NONE, false), extras(c))
                     .headers().forEach(h -> b.header(h[0], h[1]));
             b.header("Range", "bytes=" + from + "-" + toInclusive);
-            b.header("If-Range", validators.ifRange());
-            return b.freshConnection(freshConnection).build();
+            if (ifRange != null) {
+                b.header("If-Range", ifRange);
+            }
+            return b.build();
         }
 
         @Override
@@ -973,13 +1078,40 @@ public final class Transfer {
         }
 
         @Override
-        public Runnable extraConnection() {
-            return ctx.limiter().tryAcquireConnection(Cursor.origin(cursor.uri));
+        public Runnable extraConnection(int source) {
+            return ctx.limiter().tryAcquireConnection(Cursor.origin(urls.get(source).uri));
         }
 
         @Override
-        public void pauseHost(long untilNanos) {
-            ctx.pause(Cursor.origin(cursor.uri), untilNanos);
+        public void pauseHost(int source, long untilNanos) {
+            ctx.pause(Cursor.origin(urls.get(source).uri), untilNanos);
+        }
+
+        @Override
+        public boolean redirected(int source, String location) {
+            Cursor c = urls.get(source);
+            Redirects.Decision d = Redirects.decide(c, Redirects.resolve(c.uri, location),
+                    spec.maxRedirects(), spec.keepCredentialsOnRedirect(), url);
+            if (d instanceof Redirects.Follow f) {
+                urls.compareAndSet(source, c, f.next());
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public int generation(int source) {
+            return urls.generation(source);
+        }
+
+        @Override
+        public boolean expired(int source, int status, int generation) throws DownloadException {
+            return urls.expired(source, status, generation);
+        }
+
+        @Override
+        public void served(int source) {
+            urls.served(source);
         }
 
         @Override
@@ -1055,8 +1187,12 @@ public final class Transfer {
         }
     }
 
-    /** The body is complete: verify it, run the final events, commit it, report success. */
-    private void finish() throws Exception {
+    /**
+     * The body is complete: verify it, run the final events, commit it, report success. Returns
+     * false when the body failed its SHA-256 and is fetched again from another source (or from one
+     * source, after a body joined from several failed), true when the download ended.
+     */
+    private boolean finish() throws Exception {
         if (completedInPieces) {
             hashPieces();
         }
@@ -1064,7 +1200,7 @@ public final class Transfer {
         if (spec.expectedSize() >= 0 && size != spec.expectedSize()) {
             end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
                     "got " + size + " bytes, expected " + spec.expectedSize()));
-            return;
+            return true;
         }
         String sha = null;
         if (checksum != null) {
@@ -1074,12 +1210,23 @@ public final class Transfer {
                 Thread.currentThread().interrupt();
                 end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
                         "interrupted while verifying the SHA-256", e));
-                return;
+                return true;
             }
             if (!sha.equals(spec.expectedSha256())) {
-                end(State.FAILED, new DownloadException(Reason.INTEGRITY, url,
-                        "SHA-256 mismatch: expected " + spec.expectedSha256() + ", got " + sha));
-                return;
+                DownloadException mismatch = new DownloadException(Reason.INTEGRITY, url,
+                        "SHA-256 mismatch: expected " + spec.expectedSha256() + ", got " + sha);
+                int next = sources.count() > 1 || sources.unvalidatedJoin()
+                        ? sources.hashFailed(time.nanoTime()) : -1;
+                if (next < 0 || (sink != null && !sink.canReset())) {
+                    end(State.FAILED, mismatch);
+                    return true;
+                }
+                // Joined from several sources, or served by a source with other bytes: fetch it
+                // again from one source that is still trusted.
+                startOver();
+                events.retry(mismatch, attempts + 1, Duration.ZERO, 0);
+                current = next;
+                return false;
             }
         }
         // The final events run before the commit: user code that throws here leaves the destination
@@ -1099,17 +1246,19 @@ public final class Transfer {
         } catch (IOException e) {
             end(State.FAILED, new DownloadException(Reason.LOCAL_IO, url,
                     "cannot complete the file: " + e, e));
-            return;
+            return true;
         }
         sink = null; // committed: nothing to close
         if (spec.remoteTime() && body instanceof Path file) {
             setFileTime(file, lastHead);
         }
         TransferEvents.Result result = new TransferEvents.Result(body, lastHead,
-                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor.uri), size, sha, attempts,
+                lastUri != null ? lastUri : Cursor.withoutUserInfo(cursor().uri), size, sha,
+                attempts,
                 resumedFrom,
                 time.nanoTime() - startNanos);
         end(State.SUCCEEDED, result);
+        return true;
     }
 
     /**
@@ -1239,27 +1388,5 @@ public final class Transfer {
             Thread.currentThread().interrupt();
         }
         return new DownloadException(Reason.PROTOCOL, url, "unexpected failure: " + t, t);
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private static Map<String, String> initialHeaders(TransferSpec spec, String userAgent) {
-        Map<String, String> h = new LinkedHashMap<>();
-        spec.headers().forEach(h::put);
-        if (spec.headers().keySet().stream().noneMatch("User-Agent"::equalsIgnoreCase)) {
-            h.put("User-Agent", userAgent);
-        }
-        if (spec.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
-            h.put("Accept-Encoding", "identity"); // byte offsets must mean bytes of the stored file
-        }
-        String userInfo = spec.uri().getRawUserInfo();
-        if (userInfo != null
-                && spec.headers().keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
-            String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"),
-                    StandardCharsets.UTF_8);
-            h.put("Authorization", "Basic "
-                    + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8)));
-        }
-        return h;
     }
 }

@@ -1,10 +1,13 @@
 package dev.haul.internal.transfer;
 
 import dev.haul.ChunkCallback;
+import dev.haul.Mirror;
 import dev.haul.RetryPolicy;
+import dev.haul.UrlRefresher;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +33,8 @@ import java.util.Map;
  * @param remoteTime     set a file's modification time from the response's Last-Modified
  * @param connections    how many connections the body may use
  * @param splitThreshold the smallest body split over several connections
+ * @param mirrors        other URLs of the same file, possibly empty
+ * @param urlRefresher   gives a fresh URL when the URL expires, or null
  */
 public record TransferSpec(URI uri, Map<String, String> headers, String range, Kind kind, Path path,
                            ChunkCallback callback, long maxMemoryBytes, boolean continueExisting,
@@ -38,7 +43,8 @@ public record TransferSpec(URI uri, Map<String, String> headers, String range, K
                            Duration deadline, int maxRedirects, boolean keepCredentialsOnRedirect,
                            boolean wantsPercent, long maxBytesPerSecond, String ifNoneMatch,
                            String ifModifiedSince, boolean remoteTime,
-                           dev.haul.Connections connections, long splitThreshold) {
+                           dev.haul.Connections connections, long splitThreshold,
+                           List<Mirror> mirrors, UrlRefresher urlRefresher) {
 
     /** Whether the body may be split over several connections: not a caller's own range. */
     public boolean splits() {
