@@ -81,6 +81,8 @@ public final class DownloadQueue implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.haul.queue");
     /** Concurrency above this is a mistake: the engine's per-host connection cap binds first. */
     public static final int MAX_CONCURRENT_DOWNLOADS = 64;
+    /** Connections a job uses when it asks for none: slow start up to this many. */
+    public static final int DEFAULT_CONNECTIONS = 8;
     /** How long {@link #close()} waits for running downloads to stop and keep their parts. */
     static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
@@ -635,8 +637,11 @@ public final class DownloadQueue implements AutoCloseable {
                 .expectedSha256(request.expectedSha256())
                 .maxBytesPerSecond(request.maxBytesPerSecond())
                 .listener(new Events(r));
-        if (request.connections() > 0) {
-            b.connections(Connections.fixed(request.connections()));
+        // 0: as `haul get -x auto`, slow start up to 8 where the server proves splitting safe
+        b.connections(request.connections() > 0 ? Connections.fixed(request.connections())
+                : Connections.adaptive(DEFAULT_CONNECTIONS));
+        for (java.net.URI mirror : request.mirrors()) {
+            b.mirror(dev.haul.Mirror.of(mirror)); // failover; joins only once proven the same
         }
         running.put(job.id(), r);
         r.download = manager.download(b.build(), Destination.file(file));

@@ -122,6 +122,21 @@ class DownloadQueueTest {
         assertEquals(1, q.stats().jobs().get(JobState.COMPLETED));
     }
 
+    /** A job's mirrors reach the engine: the first URL fails, the mirror fills the file. */
+    @Test
+    void aJobsMirrorTakesOverWhenItsUrlFails() throws Exception {
+        byte[] body = body(300_000, 9);
+        server.file("/copy.bin", body);
+        server.status("/gone.bin", 503);
+        DownloadQueue q = open(1);
+        Job job = q.add(request("/gone.bin").mirror(java.net.URI.create(server.url("/copy.bin")))
+                .build());
+        Job done = q.whenFinished(job.id()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(JobState.COMPLETED, done.state(), done::toString);
+        assertArrayEquals(body, Files.readAllBytes(downloads.resolve("gone.bin")));
+        assertFalse(server.requests("/copy.bin").isEmpty());
+    }
+
     @Test
     void namesFromTheUrlNeverReplaceAFile() throws Exception {
         server.file("/r.pdf", body(10, 2));
