@@ -12,10 +12,11 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #single()}: one connection, the default of a manager;
  *   <li>{@link #fixed(int) fixed(n)}: n connections from the start;
- *   <li>{@link #adaptive(int) adaptive(max)}: slow start — one connection, then one more while
- *       each added connection brings at least 15 % more throughput, up to {@code max}. A server
- *       that one connection saturates keeps one or two; one that caps each connection gets
- *       more.
+ *   <li>{@link #adaptive(int) adaptive(max)}: slow start — one connection, then more while
+ *       each added connection brings at least a third of what an average connection brings
+ *       (doubling while each brings nearly as much), up to {@code max}. A server that one
+ *       connection saturates keeps one; one that caps each connection gets {@code max} within
+ *       a few half-second windows; one slow connection does not stop the growth.
  * </ul>
  * The manager's per-host connection cap bounds every choice, and a server that refuses extra
  * connections (503, 429, resets) gets fewer. Immutable.

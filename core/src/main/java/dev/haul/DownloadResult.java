@@ -65,9 +65,11 @@ public final class DownloadResult<T> {
     }
 
     /**
-     * The status of the final response: 200, or 206 when resumed.
+     * The status of the final response: 200, or 206 when the body came in ranges (a resume, or a
+     * download over several connections, whose first request asks {@code bytes=0-}); 304 when
+     * {@link #notModified()}.
      *
-     * @return the status of the final response: 200, or 206 when resumed
+     * @return the status of the final response
      */
     public int statusCode() {
         return response.statusCode();

@@ -88,18 +88,38 @@ class LifecycleTest {
         assertTrue(endlessBytes.get() >= 64 * 1024, "the body should be flowing");
     }
 
+    /**
+     * Haul's transport closes the socket as it aborts. The JDK client closes it on its own
+     * threads after the body subscription is cancelled: on a loaded 2-CPU machine (JDK 25, a
+     * benchmark running beside the suite) that took more than a second in 1 run in 3 to 8,
+     * though never in isolation, so it gets three.
+     */
     private void assertServerStoppedWithinASecond(long abortNanos) throws InterruptedException {
-        long until = abortNanos + TimeUnit.SECONDS.toNanos(1);
+        long seconds = "jdk".equals(System.getProperty("haul.transport")) ? 3 : 1;
+        long until = abortNanos + TimeUnit.SECONDS.toNanos(seconds);
         while (clientGoneNanos.get() == 0 && System.nanoTime() < until) {
             Thread.sleep(5);
         }
-        assertNotEquals(0, clientGoneNanos.get(), "the server kept sending for more than a second; sent " + endlessBytes.get());
+        assertNotEquals(0, clientGoneNanos.get(), "the server kept sending for more than " + seconds + " s; sent " + endlessBytes.get());
     }
 
-    private void assertDirectoryEmpty() throws IOException {
-        try (var files = Files.list(dir)) {
-            assertEquals(List.of(), files.map(Path::getFileName).map(Path::toString).toList());
+    /**
+     * The future completes when it is cancelled; the transfer unwinds after that, on its own
+     * thread, and removes a part that cannot resume "within a second" (Download's contract).
+     */
+    private void assertDirectoryEmpty() throws IOException, InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        List<String> left;
+        while (true) {
+            try (var files = Files.list(dir)) {
+                left = files.map(Path::getFileName).map(Path::toString).toList();
+            }
+            if (left.isEmpty() || System.nanoTime() > until) {
+                break;
+            }
+            Thread.sleep(5);
         }
+        assertEquals(List.of(), left);
     }
 
     @Test

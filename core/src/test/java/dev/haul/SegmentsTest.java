@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.haul.DownloadException.Reason;
@@ -110,6 +111,36 @@ class SegmentsTest {
             assertNotNull(range, "every later request asks for a range: " + r);
             assertTrue(range.matches("bytes=\\d+-\\d+"), "an exact range: " + range);
             assertEquals(etag, r.header("If-Range"), "validated with If-Range: " + r);
+        }
+    }
+
+    /**
+     * S3 answers {@code Range: bytes=0-} on a zero-byte object with 416, and some servers refuse
+     * open ranges outright: the download asks once more without Range, and gets the body, empty
+     * or not, with no retry spent and nothing else left on disk.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aFirstRangeRefusedWith416IsAskedAgainWithoutRange(Mode mode) throws Exception {
+        byte[] small = "not split".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (byte[] content : new byte[][] {new byte[0], small}) {
+            String path = "/r" + content.length;
+            server.handle(path, request -> request.header("Range") != null
+                    ? Responses.rangeNotSatisfiable(content.length)
+                    : Responses.ok(content));
+            Path file = dir.resolve("out" + content.length);
+            try (DownloadManager m = DownloadManager.builder().retryPolicy(RetryPolicy.ofRetries(0))
+                    .build()) {
+                assertArrayEquals(content, mode.run(m, request(server.url(path),
+                        Connections.adaptive(8)), file), mode + " " + content.length);
+            }
+            List<RecordedRequest> rs = server.requests(path);
+            assertEquals(2, rs.size(), rs::toString);
+            assertEquals("bytes=0-", rs.get(0).header("Range"));
+            assertNull(rs.get(1).header("Range"));
+        }
+        if (mode == Mode.FILE) {
+            assertEquals(List.of("out0", "out9"), Outcomes.listing(dir));
         }
     }
 

@@ -351,10 +351,9 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
                 : "saved " + shown + " (" + Units.bytes(r.size()) + ")");
         s.append(" in ").append(Units.elapsed(r.elapsed())).append(", ")
                 .append(Units.rate(r.size() / seconds));
+        // (not a 206 alone: a body fetched over several connections comes as 206s too)
         if (r.resumedFrom() > 0) {
             s.append(", resumed from ").append(Units.bytes(r.resumedFrom()));
-        } else if (r.statusCode() == 206) {
-            s.append(", resumed");   // from a .part of an earlier run
         }
         if (r.attempts() > 1 && r.resumedFrom() == 0) {
             s.append(", ").append(r.attempts()).append(" attempts");

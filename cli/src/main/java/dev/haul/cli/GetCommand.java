@@ -39,22 +39,27 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        // one string per paragraph: picocli wraps each to the terminal's width
         description = {
             "Downloads URLs to a file, a directory or stdout.",
             "",
-            "One URL goes to -o FILE ('-' for stdout); several go to -d DIR under names",
-            "taken from their URLs. Each download is written to FILE.part and becomes FILE",
-            "only when it is complete and verified: a failed or interrupted download leaves",
-            "no FILE, and running the same command again resumes from the .part.",
+            "One URL goes to -o FILE ('-' for stdout); several go to -d DIR under names taken "
+                    + "from their URLs. Each download is written to FILE.part and becomes FILE "
+                    + "only when it is complete and verified: a failed or interrupted download "
+                    + "leaves no FILE, and running the same command again resumes from the .part.",
             "",
-            "Run it again until everything is there: with -d, the same command skips the files",
-            "an earlier run finished from the same URLs (recorded in DIR/.haul-state; no request),",
-            "resumes the .part files and downloads the rest. --skip-existing also leaves files",
-            "from elsewhere alone; -N instead asks the server whether each file changed.",
+            "Run it again until everything is there: with -d, the same command skips the files "
+                    + "an earlier run finished from the same URLs (recorded in DIR/.haul-state; "
+                    + "no request), resumes the .part files and downloads the rest. "
+                    + "--skip-existing also leaves files from elsewhere alone; -N instead asks the "
+                    + "server whether each file changed.",
             "",
-            "Proxies come from http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and",
-            "no_proxy/NO_PROXY, read as curl reads them (never HTTP_PROXY), or from --proxy and",
-            "--noproxy.",
+            "Large files are fetched over several connections when the server proves it safe "
+                    + "(-x, default auto), from mirrors too (--mirror).",
+            "",
+            "Proxies come from http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY and "
+                    + "no_proxy/NO_PROXY, read as curl reads them (never HTTP_PROXY), or from "
+                    + "--proxy and --noproxy.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -107,14 +112,15 @@ final class GetCommand implements Callable<Integer> {
     String input;
 
     @Option(names = {"-j", "--parallel"}, paramLabel = "N", defaultValue = "4",
-            description =
-                    "Downloads at once, and connections per host (default: ${DEFAULT-VALUE}).")
+            description = "Downloads at once (default: ${DEFAULT-VALUE}); connections to one "
+                    + "host: the larger of -j and -x.")
     int parallel;
 
     @Option(names = {"-x", "--connections"}, paramLabel = "N|auto", defaultValue = "auto",
             description = "Connections per file: N (1 to " + MAX_CONNECTIONS + ") or auto "
-                    + "(default): start with one and add one while each added connection brings at "
-                    + "least 15% more speed, up to " + AUTO_CONNECTIONS + ". Auto keeps one "
+                    + "(default): start with one and add more while each added connection brings "
+                    + "at least a third of an average connection's speed, up to " + AUTO_CONNECTIONS
+                    + ". Auto keeps one "
                     + "connection where one is as fast (no load on a server for nothing) and goes "
                     + "wide where a server or a network path caps each connection. A file is split "
                     + "only when the server proves it safe (ranges, a length, a strong validator) "

@@ -31,7 +31,11 @@ import picocli.CommandLine.Command;
 @Command(name = "haul",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {GetCommand.class, DemoCommand.class, CdsTraining.class},
+        subcommands = {GetCommand.class, DemoCommand.class, CdsTraining.class,
+            // the service: the daemon and its client commands (docs/api.md)
+            dev.haul.daemon.DaemonCommand.class, AddCommand.class, LsCommand.class,
+            PauseCommand.class, ResumeCommand.class, RmCommand.class, WaitCommand.class,
+            StatsCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Downloads files over HTTP(S): resumable, verifiable, in parallel.",
@@ -41,7 +45,12 @@ import picocli.CommandLine.Command;
             "  haul get -i LIST -d DIR [options]  URLs from a file ('-' = stdin)",
             "  haul demo                          an offline demonstration",
             "",
-            "See 'haul get --help' for the options."},
+            "  haul daemon [start|stop|status]    the download service: a durable queue, an HTTP",
+            "                                     API and a web page (docs/api.md)",
+            "  haul add URL... [-d DIR]           queue downloads in the running daemon",
+            "  haul ls | pause ID | resume ID | rm ID | wait [ID...] | stats",
+            "",
+            "See 'haul get --help' (and 'haul COMMAND --help') for the options."},
         footerHeading = "%n",
         footer = {"Docs: docs/cli.md"})
 public final class Main implements Callable<Integer> {

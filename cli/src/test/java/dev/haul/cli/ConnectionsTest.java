@@ -83,13 +83,20 @@ class ConnectionsTest {
 
     @Test
     void fourConnectionsFetchDisjointRangesThatMakeTheWholeFile() throws Exception {
-        CliRun run = CliRun.of("get", server.url("/f"), "-o", out().toString(), "-x", "4",
-                "-k", "1M", "-q");
+        // paced, so the download lasts long enough (about a second) for all four to open
+        server.handle("/paced", ServeBytes.of(body).throttle(16 * 1024, 10));
+        CliRun run = CliRun.of("get", server.url("/paced"), "-o", out().toString(), "-x", "4",
+                "-k", "1M");
 
         assertEquals(0, run.code(), run::toString);
+        assertTrue(run.stderr().contains("saved " + out()), run::toString);
+        assertFalse(run.stderr().contains("resumed"), "a fresh download, though its ranges came"
+                + " as 206s: " + run);
         assertArrayEquals(body, Files.readAllBytes(out()));
-        List<long[]> ranges = ranges("/f");
+        List<long[]> ranges = ranges("/paced");
         assertTrue(ranges.size() >= 3, "split over the connections: " + ranges.size() + " ranges");
+        long covered = ranges.stream().mapToLong(r -> r[1] - r[0] + 1).sum();
+        assertTrue(covered <= body.length, "no byte asked twice: " + covered);
         assertTrue(server.connectionCount() >= 4, server.connectionCount() + " connections");
         assertEquals(List.of("out.bin"), listing(dir), "no .part left");
     }

@@ -25,6 +25,30 @@ class UsageTest {
 
     @Test
     @Timeout(5)
+    void helpTextsFormatWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        CliRun get;
+        CliRun main;
+        try {
+            get = CliRun.of("get", "--help");
+            main = CliRun.of("--help");
+        } finally {
+            System.setErr(saved);
+        }
+        String warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("", warnings, "a '%' in a description must be written '%%'");
+        assertTrue(get.stdoutText().replaceAll("\\s+", " ").contains("a third of an average"),
+                get.stdoutText());
+        assertEquals(0, main.code());
+        for (String line : get.stdoutText().split("\n")) {
+            assertTrue(line.length() <= 80, "wrapped to the width: " + line);
+        }
+    }
+
+    @Test
+    @Timeout(5)
     void getHelpListsEveryContractFlag() {
         CliRun run = CliRun.of("get", "--help");
         assertTrue(run.stdoutText().contains("Run it again until everything is there"), run.stdoutText());

@@ -221,9 +221,9 @@ public final class SegmentedBody {
                 long now = ctx.time().nanoTime();
                 long doneBytes = table.doneBytes();
                 int running = running();
-                int want = controller.tick(now, doneBytes, running);
+                boolean slow = replaceSlow();
+                int want = controller.tick(now, doneBytes, running, slow);
                 grow(want);
-                replaceSlow();
                 if (running() == 0 && !table.finished()) {
                     if (!restartAfterFailure()) {
                         break;
@@ -319,16 +319,18 @@ public final class SegmentedBody {
 
     /**
      * A connection far slower than the median of the others gives the rest of its range away
-     * (it keeps a short stretch), so that faster connections take it.
+     * (it keeps a short stretch), so that faster connections take it. Returns whether one is
+     * that slow: the connection count is then not to blame for what a step brought.
      */
-    private void replaceSlow() {
+    private boolean replaceSlow() {
         List<Worker> ws;
         synchronized (monitor) {
             if (workers.size() < 2) {
-                return;
+                return false;
             }
             ws = List.copyOf(workers);
         }
+        boolean slow = false;
         double[] rates = new double[ws.size()];
         for (int i = 0; i < ws.size(); i++) {
             rates[i] = ws.get(i).rate();
@@ -338,6 +340,9 @@ public final class SegmentedBody {
         double median = sorted[sorted.length / 2];
         for (int i = 0; i < ws.size(); i++) {
             Worker w = ws.get(i);
+            if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE) {
+                slow = true;
+            }
             if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE
                     && w.segment != null) {
                 // Keep what it fetches in one tick at its own rate; the rest goes to others.
@@ -349,6 +354,7 @@ public final class SegmentedBody {
                 }
             }
         }
+        return slow;
     }
 
     /** No connection runs and bytes are missing: start one, unless failures ended the attempt. */

@@ -36,20 +36,15 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One download from start to finish: admission, attempts, redirects, resume, retries, and the
@@ -117,17 +112,8 @@ public final class Transfer {
     private final Object lock = new Object();
     /** The URLs of the body: the request's (0) and its mirrors. */
     private final Sources sources;
-    /** Where each source's next request goes; read by a split body's connections too. */
-    private final AtomicReferenceArray<Cursor> cursors;
-    private final Object refreshLock = new Object();
-    // Guarded by refreshLock.
-    /** Per source: how many times its URL was refreshed. */
-    private final int[] generations;
-    /** The URL the refresh hook last gave (or the request's): what it is told expired. */
-    private URI refreshed;
-    /** The URL the hook gave has not served yet: another expiry ends the download. */
-    private boolean freshUnproven;
-    private int refreshes;
+    /** Where each source's next request goes, and its refreshes; shared with connections. */
+    private final SourceUrls urls;
 
     // Guarded by lock.
     private State state = State.QUEUED;
@@ -169,6 +155,8 @@ public final class Transfer {
     private Validators validators = Validators.NONE;
     private int attempts;
     private int retriesUsed;
+    /** A {@code Range: bytes=0-} got 416: this download asks without Range from now on. */
+    private boolean openRangeRefused;
     /** The furthest body offset any attempt reached: the budget renews only past it. */
     private long furthest;
     /** Bytes already held when the response that completed the body began. */
@@ -243,18 +231,7 @@ public final class Transfer {
         // A digest can vouch for joined bytes only where they can be taken back: not a stream.
         this.sources = new Sources(1 + mirrors.size(), spec.expectedSha256() != null
                 && spec.kind() != TransferSpec.Kind.STREAM);
-        this.cursors = new AtomicReferenceArray<>(1 + mirrors.size());
-        cursors.set(0, new Cursor(spec.uri(), initialHeaders(spec, ctx.userAgent(), spec.uri(),
-                true), 0));
-        for (int i = 0; i < mirrors.size(); i++) {
-            dev.haul.Mirror m = mirrors.get(i);
-            boolean credentials = m.sendsCredentials()
-                    || Cursor.origin(m.uri()).equals(Cursor.origin(spec.uri()));
-            cursors.set(i + 1, new Cursor(m.uri(), initialHeaders(spec, ctx.userAgent(), m.uri(),
-                    credentials), 0));
-        }
-        this.generations = new int[1 + mirrors.size()];
-        this.refreshed = spec.uri();
+        this.urls = new SourceUrls(spec, ctx.userAgent(), url);
         this.ownLimit = new TokenBucket(spec.maxBytesPerSecond(), time::nanoTime);
         this.rateGate = new RateGate(ownLimit, ctx.sharedLimit(), time);
     }
@@ -465,7 +442,7 @@ public final class Transfer {
                     end(State.FAILED, refuse.failure());
                     return;
                 }
-                cursors.set(current, ((Redirects.Follow) d).next());
+                urls.set(current, ((Redirects.Follow) d).next());
                 continue;
             }
             if (outcome instanceof RangeRefused) {
@@ -519,7 +496,7 @@ public final class Transfer {
 
     /** Where the next serial request goes. */
     private Cursor cursor() {
-        return cursors.get(current);
+        return urls.get(current);
     }
 
     /** Opens the destination (nothing is held while queued) and takes the session. */
@@ -602,7 +579,7 @@ public final class Transfer {
     private Path chooseName(ResponseHead head) throws DownloadException {
         String suggested = ContentDisposition.fileName(head.header("Content-Disposition"));
         String name = suggested != null && !FileNames.sanitize(suggested).isEmpty() ? suggested
-                : FileNames.fromUrl(cursors.get(0).uri); // the request's name, whoever serves
+                : FileNames.fromUrl(urls.get(0).uri); // the request's name, whoever serves
         try {
             return FileNames.resolveInside(spec.path(), name);
         } catch (IllegalArgumentException e) {
@@ -633,13 +610,13 @@ public final class Transfer {
         }
         int source = current;
         Cursor cursor = cursor();
-        int generation = generation(source);
+        int generation = urls.generation(source);
         long pausedUntil = ctx.pausedUntil(Cursor.origin(cursor.uri));
         if (pausedUntil - time.nanoTime() > 0) {
             return new HostPaused(pausedUntil);
         }
         boolean openRange = spec.splits() && received == 0 && rangeStart == 0 && rangeEnd < 0
-                && opaqueRange == null;
+                && opaqueRange == null && !openRangeRefused;
         // Held bytes of another source's body: with a SHA-256 to decide, ask for the rest by the
         // total alone (another server's validators mean nothing to this one).
         boolean joinOnTotal = source != sources.anchor() && received > 0 && sources.shaGiven()
@@ -686,8 +663,15 @@ public final class Transfer {
             if (verdict instanceof ResponseCheck.HttpError e) {
                 discard(ex);
                 int status = head.status();
+                if (status == 416 && openRange) {
+                    // bytes=0- refused: an empty body (S3 answers so for a zero-byte object) or a
+                    // server that refuses open ranges. Ask again without Range, at once.
+                    openRangeRefused = true;
+                    attempts--;
+                    return new Reopened();
+                }
                 if ((status == 401 || status == 403 || status == 410)
-                        && expired(source, status, generation)) {
+                        && urls.expired(source, status, generation)) {
                     attempts--; // the same attempt, at a fresh URL
                     return new Reopened();
                 }
@@ -801,7 +785,7 @@ public final class Transfer {
         validators = a.validators();
         sources.anchored(current, validators, a.newRepresentation() || a.startOver());
         sources.up(current);
-        served(current);
+        urls.served(current);
         if (a.newRepresentation()) {
             try {
                 sink.representation(validators);
@@ -1073,7 +1057,7 @@ public final class Transfer {
 
         @Override
         public ExchangeRequest request(int source, long from, long toInclusive, String ifRange) {
-            Cursor c = cursors.get(source);
+            Cursor c = urls.get(source);
             ExchangeRequest.Builder b = ExchangeRequest.get(Cursor.withoutUserInfo(c.uri));
             RequestFactory.build(c, Plan.of(0, -1, null, 0, Validators.NONE, false), extras(c))
                     .headers().forEach(h -> b.header(h[0], h[1]));
@@ -1095,21 +1079,21 @@ public final class Transfer {
 
         @Override
         public Runnable extraConnection(int source) {
-            return ctx.limiter().tryAcquireConnection(Cursor.origin(cursors.get(source).uri));
+            return ctx.limiter().tryAcquireConnection(Cursor.origin(urls.get(source).uri));
         }
 
         @Override
         public void pauseHost(int source, long untilNanos) {
-            ctx.pause(Cursor.origin(cursors.get(source).uri), untilNanos);
+            ctx.pause(Cursor.origin(urls.get(source).uri), untilNanos);
         }
 
         @Override
         public boolean redirected(int source, String location) {
-            Cursor c = cursors.get(source);
+            Cursor c = urls.get(source);
             Redirects.Decision d = Redirects.decide(c, Redirects.resolve(c.uri, location),
                     spec.maxRedirects(), spec.keepCredentialsOnRedirect(), url);
             if (d instanceof Redirects.Follow f) {
-                cursors.compareAndSet(source, c, f.next());
+                urls.compareAndSet(source, c, f.next());
                 return true;
             }
             return false;
@@ -1117,17 +1101,17 @@ public final class Transfer {
 
         @Override
         public int generation(int source) {
-            return Transfer.this.generation(source);
+            return urls.generation(source);
         }
 
         @Override
         public boolean expired(int source, int status, int generation) throws DownloadException {
-            return Transfer.this.expired(source, status, generation);
+            return urls.expired(source, status, generation);
         }
 
         @Override
         public void served(int source) {
-            Transfer.this.served(source);
+            urls.served(source);
         }
 
         @Override
@@ -1404,101 +1388,5 @@ public final class Transfer {
             Thread.currentThread().interrupt();
         }
         return new DownloadException(Reason.PROTOCOL, url, "unexpected failure: " + t, t);
-    }
-
-    // ------------------------------------------------------------------ URLs that expire
-
-    private int generation(int source) {
-        synchronized (refreshLock) {
-            return generations[source];
-        }
-    }
-
-    /**
-     * {@code source} answered 401, 403 or 410 to a request made at {@code generation}. Returns
-     * true when a fresh URL is in place: another connection got one since that request, or the
-     * hook gives one now. Only the request's own URL (source 0) is refreshed, once per expiry: a
-     * fresh URL that expires again before serving anything is not refreshed again.
-     */
-    private boolean expired(int source, int status, int generation) throws DownloadException {
-        synchronized (refreshLock) {
-            if (generations[source] != generation) {
-                return true; // refreshed while this request was under way
-            }
-            if (source != 0 || spec.urlRefresher() == null || freshUnproven) {
-                return false;
-            }
-            URI fresh;
-            try {
-                fresh = spec.urlRefresher().refresh(new dev.haul.UrlRefresher.Expired(
-                        Cursor.withoutUserInfo(refreshed), status, refreshes));
-            } catch (Exception | LinkageError e) {
-                throw new DownloadException(Reason.CALLBACK_FAILED, url,
-                        "the URL refresher threw " + e, e);
-            }
-            if (fresh == null) {
-                return false;
-            }
-            String scheme = fresh.getScheme() == null ? ""
-                    : fresh.getScheme().toLowerCase(java.util.Locale.ROOT);
-            if (!(scheme.equals("http") || scheme.equals("https")) || fresh.getHost() == null) {
-                throw new DownloadException(Reason.POLICY, url,
-                        "the URL refresher gave no http(s) URL: " + Redaction.redact(fresh));
-            }
-            if (spec.uri().getScheme().equalsIgnoreCase("https") && scheme.equals("http")) {
-                throw new DownloadException(Reason.POLICY, url,
-                        "the URL refresher gave an http URL for an https download");
-            }
-            boolean sameOrigin = Cursor.origin(fresh).equals(Cursor.origin(spec.uri()));
-            cursors.set(0, new Cursor(fresh, initialHeaders(spec, ctx.userAgent(), fresh,
-                    sameOrigin || spec.keepCredentialsOnRedirect()), 0));
-            refreshed = fresh;
-            refreshes++;
-            generations[0]++;
-            freshUnproven = true;
-            return true;
-        }
-    }
-
-    /** {@code source} served bytes: a fresh URL of it proved itself. */
-    private void served(int source) {
-        if (source == 0) {
-            synchronized (refreshLock) {
-                freshUnproven = false;
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    /**
-     * The headers of requests to {@code uri}: the caller's when {@code credentials} (the request's
-     * origin, or one the caller trusts), else only those that may cross origins; credentials from
-     * {@code uri}'s own user info are added.
-     */
-    private static Map<String, String> initialHeaders(TransferSpec spec, String userAgent, URI uri,
-            boolean credentials) {
-        Map<String, String> h = new LinkedHashMap<>();
-        spec.headers().forEach((name, value) -> {
-            if (credentials || Cursor.mayCrossOrigins(name)) {
-                h.put(name, value);
-            }
-        });
-        if (spec.headers().keySet().stream().noneMatch("User-Agent"::equalsIgnoreCase)) {
-            h.put("User-Agent", userAgent);
-        }
-        if (spec.headers().keySet().stream().noneMatch("Accept-Encoding"::equalsIgnoreCase)) {
-            h.put("Accept-Encoding", "identity"); // byte offsets must mean bytes of the stored file
-        }
-        String userInfo = uri.getRawUserInfo() != null ? uri.getRawUserInfo()
-                : credentials ? spec.uri().getRawUserInfo() : null;
-        if (userInfo != null
-                && h.keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
-            String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"),
-                    StandardCharsets.UTF_8);
-            h.put("Authorization", "Basic "
-                    + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8)));
-        }
-        return h;
     }
 }
