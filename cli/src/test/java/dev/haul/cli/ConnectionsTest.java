@@ -95,8 +95,11 @@ class ConnectionsTest {
         assertArrayEquals(body, Files.readAllBytes(out()));
         List<long[]> ranges = ranges("/paced");
         assertTrue(ranges.size() >= 3, "split over the connections: " + ranges.size() + " ranges");
-        long covered = ranges.stream().mapToLong(r -> r[1] - r[0] + 1).sum();
-        assertTrue(covered <= body.length, "no byte asked twice: " + covered);
+        // (requests may overlap: a range handed from a slow connection to another was asked
+        // for by both; the bytes are checked above)
+        for (long[] r : ranges) {
+            assertTrue(r[0] <= r[1] && r[1] < body.length, "inside the body: " + r[0] + "-" + r[1]);
+        }
         assertTrue(server.connectionCount() >= 4, server.connectionCount() + " connections");
         assertEquals(List.of("out.bin"), listing(dir), "no .part left");
     }
