@@ -617,7 +617,8 @@ final class Aria2Rpc {
         Job moved = switch (p.get(2).asText()) {
             case "POS_SET" -> queue.move(id, Math.max(0, pos));
             case "POS_CUR" -> queue.moveBy(id, pos);
-            case "POS_END" -> queue.move(id, Long.MAX_VALUE / 2 + Math.min(0, pos));
+            case "POS_END" -> queue.move(id, Math.max(0, jobs(EnumSet.of(JobState.QUEUED,
+                    JobState.ACTIVE, JobState.PAUSED)).size() - 1 + Math.min(0, pos)));
             default -> throw RpcError.of("how must be POS_SET, POS_CUR or POS_END");
         };
         List<Job> waiting = jobs(EnumSet.of(JobState.QUEUED, JobState.PAUSED));

@@ -178,6 +178,10 @@ class Aria2RpcTest {
                 .asText());
         assertEquals(1, result("aria2.changePosition", "\"" + gids[2] + "\",1,\"POS_CUR\"")
                 .asInt());
+        assertEquals(2, result("aria2.changePosition", "\"" + gids[2] + "\",0,\"POS_END\"")
+                .asInt());
+        assertEquals(1, result("aria2.changePosition", "\"" + gids[2] + "\",-1,\"POS_END\"")
+                .asInt(), "one before the end");
         assertEquals("OK", result("aria2.unpauseAll", "").asText());
         for (String g : gids) {
             waitFor(g, "complete");
