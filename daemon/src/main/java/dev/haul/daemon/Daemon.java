@@ -2,6 +2,9 @@ package dev.haul.daemon;
 
 import dev.haul.queue.DownloadQueue;
 import dev.haul.queue.OwnerOnlyFiles;
+import dev.haul.DownloadManager;
+import dev.haul.queue.JobStore;
+import dev.haul.queue.PostgresJobStore;
 import dev.haul.queue.SqliteJobStore;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,10 +68,16 @@ public final class Daemon implements AutoCloseable {
      * @param maxConcurrentDownloads jobs downloading at once
      * @param maxBytesPerSecond the global speed limit, 0 for none
      * @param keepAlive how often a quiet event stream gets a comment
+     * @param store the shared queue's PostgreSQL URL, or null for the SQLite queue in
+     *     {@code dataDir}
+     * @param worker this daemon's name in the queue's leases, or null for a unique one
+     * @param connectionsPerHost the most connections to one host: over the whole fleet with a
+     *     shared store, else this daemon's
      */
     public record Settings(Path dataDir, Path downloadDir, String host, int port, String token,
                            int maxConcurrentDownloads, long maxBytesPerSecond,
-                           Duration keepAlive) {
+                           Duration keepAlive, String store, String worker,
+                           int connectionsPerHost) {
         /**
          * Checks the settings.
          *
@@ -80,8 +89,18 @@ public final class Daemon implements AutoCloseable {
          * @param maxConcurrentDownloads the concurrency
          * @param maxBytesPerSecond the global limit
          * @param keepAlive the keep-alive interval
+         * @param store the PostgreSQL URL or null
+         * @param worker the daemon's name or null
+         * @param connectionsPerHost the per-host connection cap
          */
         public Settings {
+            if (connectionsPerHost < 1) {
+                throw new IllegalArgumentException("connections per host < 1: "
+                        + connectionsPerHost);
+            }
+            if (worker != null && (worker.isBlank() || worker.length() > 200)) {
+                throw new IllegalArgumentException("a worker name is 1 to 200 characters");
+            }
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(downloadDir, "downloadDir");
             Objects.requireNonNull(host, "host");
@@ -113,7 +132,7 @@ public final class Daemon implements AutoCloseable {
         public static Settings defaults() {
             return new Settings(SqliteJobStore.defaultDirectory(),
                     Path.of(System.getProperty("user.home"), "Downloads"), "127.0.0.1",
-                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE);
+                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE, null, null, 8);
         }
 
         /**
@@ -124,7 +143,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings dataDir(Path dir) {
             return new Settings(dir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
         }
 
         /**
@@ -135,7 +154,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings downloadDir(Path dir) {
             return new Settings(dataDir, dir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
         }
 
         /**
@@ -147,7 +166,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings listen(String host, int port) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
         }
 
         /**
@@ -168,7 +187,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings token(String token) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
         }
 
         /**
@@ -180,7 +199,20 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings limits(int concurrency, long bytesPerSecond) {
             return new Settings(dataDir, downloadDir, host, port, token, concurrency,
-                    bytesPerSecond, keepAlive);
+                    bytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+        }
+
+        /**
+         * These settings on a shared queue: several daemons on one PostgreSQL database.
+         *
+         * @param store the PostgreSQL URL, or null for the SQLite queue in the data directory
+         * @param worker this daemon's name in leases, or null for a unique one
+         * @param connectionsPerHost the most connections to one host, over the whole fleet
+         * @return the new settings
+         */
+        public Settings fleet(String store, String worker, int connectionsPerHost) {
+            return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
         }
 
         /**
@@ -191,7 +223,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings keepAlive(Duration interval) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, interval);
+                    maxBytesPerSecond, interval, store, worker, connectionsPerHost);
         }
     }
 
@@ -249,10 +281,23 @@ public final class Daemon implements AutoCloseable {
         } else {
             TokenFile.write(settings.dataDir(), token);
         }
-        DownloadQueue queue = DownloadQueue.builder(SqliteJobStore.open(settings.dataDir()))
+        JobStore store = settings.store() == null ? SqliteJobStore.open(settings.dataDir())
+                : PostgresJobStore.open(settings.store(), settings.connectionsPerHost());
+        DownloadQueue.Builder b = DownloadQueue.builder(store)
                 .maxConcurrentDownloads(settings.maxConcurrentDownloads())
                 .maxBytesPerSecond(settings.maxBytesPerSecond())
-                .build();
+                .manager(DownloadManager.builder()
+                        .maxConnectionsPerHost(settings.connectionsPerHost()));
+        if (settings.worker() != null) {
+            b.owner(settings.worker());
+        }
+        DownloadQueue queue;
+        try {
+            queue = b.build();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         Daemon daemon;
         try {
             daemon = new Daemon(settings, queue, token);
@@ -275,7 +320,9 @@ public final class Daemon implements AutoCloseable {
                     + ": the queue is reachable from the network, guarded by the token only ***");
         }
         LOG.log(System.Logger.Level.INFO, "listening on " + daemon.url + ", queue in "
-                + settings.dataDir());
+                + (store instanceof PostgresJobStore pg ? pg.location() + " (shared; "
+                        + settings.connectionsPerHost() + " connections per host over the fleet)"
+                        : settings.dataDir().toString()));
         return daemon;
     }
 
@@ -317,6 +364,15 @@ public final class Daemon implements AutoCloseable {
      */
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * This daemon's name in the queue's leases: a job's {@code worker} while it runs it.
+     *
+     * @return the name
+     */
+    public String worker() {
+        return queue.worker();
     }
 
     /** The queue it serves, for tests in this package. */
