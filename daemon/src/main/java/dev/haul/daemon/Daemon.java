@@ -73,11 +73,13 @@ public final class Daemon implements AutoCloseable {
      * @param worker this daemon's name in the queue's leases, or null for a unique one
      * @param connectionsPerHost the most connections to one host: over the whole fleet with a
      *     shared store, else this daemon's
+     * @param lease how long a claimed job stays this daemon's without a heartbeat: how long a
+     *     dead daemon's jobs wait before another daemon of the fleet takes them over
      */
     public record Settings(Path dataDir, Path downloadDir, String host, int port, String token,
                            int maxConcurrentDownloads, long maxBytesPerSecond,
                            Duration keepAlive, String store, String worker,
-                           int connectionsPerHost) {
+                           int connectionsPerHost, Duration lease) {
         /**
          * Checks the settings.
          *
@@ -92,8 +94,13 @@ public final class Daemon implements AutoCloseable {
          * @param store the PostgreSQL URL or null
          * @param worker the daemon's name or null
          * @param connectionsPerHost the per-host connection cap
+         * @param lease the lease
          */
         public Settings {
+            Objects.requireNonNull(lease, "lease");
+            if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("lease shorter than 1 s: " + lease);
+            }
             if (connectionsPerHost < 1) {
                 throw new IllegalArgumentException("connections per host < 1: "
                         + connectionsPerHost);
@@ -132,7 +139,8 @@ public final class Daemon implements AutoCloseable {
         public static Settings defaults() {
             return new Settings(SqliteJobStore.defaultDirectory(),
                     Path.of(System.getProperty("user.home"), "Downloads"), "127.0.0.1",
-                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE, null, null, 8);
+                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE, null, null, 8,
+                    Duration.ofSeconds(30));
         }
 
         /**
@@ -143,7 +151,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings dataDir(Path dir) {
             return new Settings(dir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -154,7 +162,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings downloadDir(Path dir) {
             return new Settings(dataDir, dir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -166,7 +174,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings listen(String host, int port) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -187,7 +195,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings token(String token) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -199,7 +207,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings limits(int concurrency, long bytesPerSecond) {
             return new Settings(dataDir, downloadDir, host, port, token, concurrency,
-                    bytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    bytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -212,7 +220,18 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings fleet(String store, String worker, int connectionsPerHost) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
+        }
+
+        /**
+         * These settings with another lease (default 30 s).
+         *
+         * @param lease how long a claim holds without a heartbeat, at least 1 s
+         * @return the new settings
+         */
+        public Settings lease(Duration lease) {
+            return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -223,7 +242,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings keepAlive(Duration interval) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, interval, store, worker, connectionsPerHost);
+                    maxBytesPerSecond, interval, store, worker, connectionsPerHost, lease);
         }
     }
 
@@ -286,6 +305,7 @@ public final class Daemon implements AutoCloseable {
         DownloadQueue.Builder b = DownloadQueue.builder(store)
                 .maxConcurrentDownloads(settings.maxConcurrentDownloads())
                 .maxBytesPerSecond(settings.maxBytesPerSecond())
+                .lease(settings.lease())
                 .manager(DownloadManager.builder()
                         .maxConnectionsPerHost(settings.connectionsPerHost()));
         if (settings.worker() != null) {

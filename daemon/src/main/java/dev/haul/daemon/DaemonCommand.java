@@ -103,6 +103,12 @@ public final class DaemonCommand implements Callable<Integer> {
                         + "daemon's (default: ${DEFAULT-VALUE}).")
         int hostConnections;
 
+        @Option(names = "--lease", paramLabel = "SECONDS", defaultValue = "30",
+                description = "How long a job stays this daemon's without a heartbeat (every "
+                        + "0.5 s): with --store, how long a dead daemon's jobs wait before "
+                        + "another daemon takes them over (default: ${DEFAULT-VALUE}).")
+        int leaseSeconds;
+
         Daemon.Settings settings() {
             Daemon.Settings s = Daemon.Settings.defaults();
             if (dataDir != null) {
@@ -115,13 +121,15 @@ public final class DaemonCommand implements Callable<Integer> {
             String st = store != null ? store : System.getenv("HAUL_STORE");
             return s.listen(host, port).token(t == null || t.isEmpty() ? null : t)
                     .limits(concurrency, maxSpeed)
-                    .fleet(st == null || st.isEmpty() ? null : st, name, hostConnections);
+                    .fleet(st == null || st.isEmpty() ? null : st, name, hostConnections)
+                    .lease(Duration.ofSeconds(leaseSeconds));
         }
 
         List<String> args() {
             List<String> a = new ArrayList<>(List.of("--host", host, "--port", "" + port,
                     "-j", "" + concurrency, "--max-speed", "" + maxSpeed,
-                    "--host-connections", "" + hostConnections));
+                    "--host-connections", "" + hostConnections,
+                    "--lease", "" + leaseSeconds));
             if (name != null) {
                 a.addAll(List.of("--name", name));
             }
