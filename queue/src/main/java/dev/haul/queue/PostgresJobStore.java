@@ -140,6 +140,8 @@ public final class PostgresJobStore implements JobStore {
             + "file_name, headers, sha256, max_bytes_per_second, connections, credentials, "
             + "credentials_ref, state, position, failure_code, failure_message, bytes_done, "
             + "total_bytes, attempts, created_at, updated_at, finished_at, owner, slots";
+    /** The same columns of {@code haul_jobs j}, where a joined table has some of the names. */
+    private static final String COLUMNS_J = "j." + COLUMNS.replace(", ", ", j.");
     private static final String LIVE = "('queued', 'active', 'paused')";
     /** Ends a job's hold on connections and its lease. */
     private static final String UNHOLD = "owner = NULL, lease_until = NULL, slot_owner = NULL,"
@@ -203,7 +205,7 @@ public final class PostgresJobStore implements JobStore {
         try {
             db = DriverManager.getConnection(jdbc, props);
             migrate(db);
-            db.setAutoCommit(false);
+            db.setAutoCommit(true);
             listen = DriverManager.getConnection(jdbc, props);
             try (Statement s = listen.createStatement()) {
                 s.execute("LISTEN " + CHANNEL);
@@ -383,12 +385,12 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized Optional<Job> find(long id) {
-        return transaction(() -> read(id));
+        return statement(() -> read(id));
     }
 
     @Override
     public synchronized Optional<Job> findByKey(String key) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                     + " FROM haul_jobs WHERE idempotency_key = ?")) {
                 ps.setString(1, key);
@@ -399,7 +401,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized JobPage list(JobFilter filter) {
-        return transaction(() -> {
+        return statement(() -> {
             String states = " WHERE state IN " + placeholders(filter.states().size());
             List<Job> jobs = new ArrayList<>();
             long total = 0;
@@ -432,7 +434,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized Map<JobState, Long> counts() {
-        return transaction(() -> {
+        return statement(() -> {
             Map<JobState, Long> counts = new EnumMap<>(JobState.class);
             for (JobState s : JobState.values()) {
                 counts.put(s, 0L);
@@ -450,7 +452,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized boolean fileTaken(Path dir, String fileName) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT 1 FROM haul_jobs"
                     + " WHERE directory = ? AND file_name = ?"
                     + " AND (state IN " + LIVE + " OR delete_partial)")) {
@@ -469,23 +471,41 @@ public final class PostgresJobStore implements JobStore {
     private record Candidate(long id, String origin, int want) {
     }
 
+    /** The jobs that may be claimed, the dead daemons' first, in queue order. */
+    private static final String CLAIMABLE = "SELECT id, origin, connections, total_bytes"
+            + " FROM haul_jobs WHERE (state = 'queued'"
+            + " OR (state = 'active' AND lease_until < clock_timestamp()))"
+            // a paused and resumed job whose download still runs somewhere waits for it to stop
+            + " AND (slot_owner IS NULL OR slot_until < clock_timestamp())"
+            + " ORDER BY (state = 'active') DESC, position, id LIMIT ?"
+            // rows another daemon is claiming right now are skipped, not waited for
+            + " FOR UPDATE SKIP LOCKED";
+
     @Override
     public synchronized List<Job> claim(String owner, int max, Instant now, Duration lease) {
         if (max <= 0) {
             return List.of();
         }
+        if (connectionsPerOrigin == 0) {
+            // One statement, one round trip: pick, lock and take.
+            return statement(() -> {
+                try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
+                        + " state = 'active', owner = ?, lease_until = clock_timestamp() + ?,"
+                        + " attempts = attempts + 1, failure_code = NULL, failure_message = NULL,"
+                        + " updated_at = ? WHERE id IN (" + CLAIMABLE.replace(", origin,"
+                        + " connections, total_bytes", "") + ") RETURNING " + COLUMNS)) {
+                    ps.setString(1, owner);
+                    ps.setObject(2, interval(lease));
+                    ps.setLong(3, now.toEpochMilli());
+                    ps.setInt(4, max);
+                    return inQueueOrder(ps);
+                }
+            });
+        }
         return transaction(() -> {
             List<Candidate> candidates = new ArrayList<>();
-            // Expired leases first (their jobs were running), then the queue in order. Rows
-            // another daemon is claiming right now are skipped, not waited for.
-            try (PreparedStatement ps = db.prepareStatement("SELECT id, origin, connections,"
-                    + " total_bytes FROM haul_jobs WHERE state = 'queued'"
-                    + " OR (state = 'active' AND lease_until < clock_timestamp())"
-                    // a paused and resumed job whose download still runs somewhere waits
-                    + " AND (slot_owner IS NULL OR slot_until < clock_timestamp())"
-                    + " ORDER BY (state = 'active') DESC, position, id LIMIT ?"
-                    + " FOR UPDATE SKIP LOCKED")) {
-                ps.setInt(1, connectionsPerOrigin > 0 ? max + CLAIM_WINDOW : max);
+            try (PreparedStatement ps = db.prepareStatement(CLAIMABLE)) {
+                ps.setInt(1, max + CLAIM_WINDOW);
                 try (ResultSet rs = query(ps)) {
                     while (rs.next()) {
                         candidates.add(new Candidate(rs.getLong(1), rs.getString(2),
@@ -497,29 +517,42 @@ public final class PostgresJobStore implements JobStore {
             if (grants.isEmpty()) {
                 return List.of();
             }
-            List<Job> claimed = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
-                    + " state = 'active', owner = ?, lease_until = clock_timestamp() + ?,"
-                    + " slot_owner = ?, slot_until = clock_timestamp() + ?, slots = ?,"
-                    + " attempts = attempts + 1, failure_code = NULL, failure_message = NULL,"
-                    + " updated_at = ? WHERE id = ? RETURNING " + COLUMNS)) {
-                for (Map.Entry<Long, Integer> g : grants.entrySet()) {
-                    int i = 0;
-                    ps.setString(++i, owner);
-                    ps.setObject(++i, interval(lease));
-                    ps.setString(++i, connectionsPerOrigin > 0 ? owner : null);
-                    ps.setObject(++i, interval(lease));
-                    ps.setInt(++i, g.getValue());
-                    ps.setLong(++i, now.toEpochMilli());
-                    ps.setLong(++i, g.getKey());
-                    try (ResultSet rs = query(ps)) {
-                        rs.next();
-                        claimed.add(job(rs));
-                    }
-                }
+            long[] ids = new long[grants.size()];
+            long[] slots = new long[grants.size()];
+            int n = 0;
+            for (Map.Entry<Long, Integer> g : grants.entrySet()) {
+                ids[n] = g.getKey();
+                slots[n++] = g.getValue();
             }
-            return claimed;
+            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs j SET"
+                    + " state = 'active', owner = ?, lease_until = clock_timestamp() + ?,"
+                    + " slot_owner = ?, slot_until = clock_timestamp() + ?, slots = g.slots,"
+                    + " attempts = j.attempts + 1, failure_code = NULL, failure_message = NULL,"
+                    + " updated_at = ? FROM unnest(?::bigint[], ?::bigint[]) AS g(id, slots)"
+                    + " WHERE j.id = g.id RETURNING " + COLUMNS_J)) {
+                int i = 0;
+                ps.setString(++i, owner);
+                ps.setObject(++i, interval(lease));
+                ps.setString(++i, owner);
+                ps.setObject(++i, interval(lease));
+                ps.setLong(++i, now.toEpochMilli());
+                ps.setArray(++i, db.createArrayOf("bigint", box(ids, n)));
+                ps.setArray(++i, db.createArrayOf("bigint", box(slots, n)));
+                return inQueueOrder(ps);
+            }
         });
+    }
+
+    /** The jobs a statement returns, in queue order (RETURNING keeps none). */
+    private List<Job> inQueueOrder(PreparedStatement ps) throws SQLException {
+        List<Job> jobs = new ArrayList<>();
+        try (ResultSet rs = query(ps)) {
+            while (rs.next()) {
+                jobs.add(job(rs));
+            }
+        }
+        jobs.sort(java.util.Comparator.comparingLong(Job::position).thenComparingLong(Job::id));
+        return jobs;
     }
 
     /** Connections a job asks for out of its origin's cap. */
@@ -552,12 +585,11 @@ public final class PostgresJobStore implements JobStore {
         // then count what every daemon's live holds leave free on each.
         Map<String, Integer> free = new TreeMap<>();
         candidates.forEach(c -> free.put(c.origin, 0));
-        try (PreparedStatement lock = db.prepareStatement(
-                "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
-            for (String origin : free.keySet()) {
-                lock.setString(1, "haul:" + origin);
-                query(lock).close();
-            }
+        try (PreparedStatement lock = db.prepareStatement("SELECT COUNT("
+                + "pg_advisory_xact_lock(hashtextextended('haul:' || o, 0))) FROM"
+                + " (SELECT o FROM unnest(?::text[]) AS o ORDER BY o) AS sorted")) {
+            lock.setArray(1, db.createArrayOf("text", free.keySet().toArray()));
+            query(lock).close();
         }
         try (PreparedStatement ps = db.prepareStatement("SELECT origin, COALESCE(SUM(slots), 0)"
                 + " FROM haul_jobs WHERE origin = ANY (?) AND slot_owner IS NOT NULL"
@@ -588,7 +620,7 @@ public final class PostgresJobStore implements JobStore {
         if (progress.isEmpty()) {
             return Set.of();
         }
-        return transaction(() -> {
+        return statement(() -> {
             long[] ids = new long[progress.size()];
             long[] done = new long[ids.length];
             long[] total = new long[ids.length];
@@ -657,7 +689,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized Optional<Job> complete(String owner, JobProgress progress, Instant now) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
                     + " state = 'completed', " + UNHOLD + ", bytes_done = ?, total_bytes = ?,"
                     + " failure_code = NULL, failure_message = NULL, updated_at = ?,"
@@ -682,7 +714,7 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public synchronized Optional<Job> fail(String owner, JobProgress progress, JobFailure failure,
             Instant now) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
                     + " state = 'failed', " + UNHOLD + ", bytes_done = ?, total_bytes = ?,"
                     + " failure_code = ?, failure_message = ?, updated_at = ?, finished_at = ?"
@@ -733,7 +765,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized void recordProgress(JobProgress progress, Instant now) {
-        transaction(() -> {
+        statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET bytes_done = ?,"
                     + " total_bytes = ?, updated_at = ? WHERE id = ? AND state <> 'completed'")) {
                 ps.setLong(1, progress.bytesDone());
@@ -748,7 +780,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized void stopped(String owner, long id) {
-        transaction(() -> {
+        statement(() -> {
             unhold(owner, id);
             return null;
         });
@@ -855,7 +887,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized long indexOf(long id) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT me.state IN " + LIVE
                     + ", (SELECT COUNT(*) FROM haul_jobs j WHERE j.state IN " + LIVE
                     + " AND (j.position < me.position OR (j.position = me.position"
@@ -889,7 +921,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized List<Job> cleanups() {
-        return transaction(() -> {
+        return statement(() -> {
             List<Job> jobs = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                     + " FROM haul_jobs WHERE delete_partial");
@@ -904,7 +936,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized void cleaned(long id) {
-        transaction(() -> {
+        statement(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE haul_jobs SET delete_partial = FALSE WHERE id = ?")) {
                 ps.setLong(1, id);
@@ -944,7 +976,7 @@ public final class PostgresJobStore implements JobStore {
             if (ids.isEmpty()) {
                 return List.of();
             }
-            return transaction(() -> {
+            return statement(() -> {
                 List<Job> jobs = new ArrayList<>();
                 try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                         + " FROM haul_jobs WHERE id = ANY (?) ORDER BY position, id")) {
@@ -972,7 +1004,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized void putCredentials(String ref, Map<String, String> secrets) {
-        transaction(() -> {
+        statement(() -> {
             try (PreparedStatement ps = db.prepareStatement("INSERT INTO haul_credentials"
                     + " (ref, secrets) VALUES (?, ?) ON CONFLICT (ref) DO UPDATE"
                     + " SET secrets = EXCLUDED.secrets")) {
@@ -986,7 +1018,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized Optional<Map<String, String>> credentials(String ref) {
-        return transaction(() -> {
+        return statement(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "SELECT secrets FROM haul_credentials WHERE ref = ?")) {
                 ps.setString(1, ref);
@@ -1000,7 +1032,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public synchronized void deleteCredentials(String ref) {
-        transaction(() -> {
+        statement(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "DELETE FROM haul_credentials WHERE ref = ?")) {
                 ps.setString(1, ref);
@@ -1041,11 +1073,14 @@ public final class PostgresJobStore implements JobStore {
         T run() throws SQLException;
     }
 
+    /**
+     * Work of several statements as one transaction: BEGIN rides on the first statement, COMMIT
+     * is one more round trip.
+     */
     private <T> T transaction(Work<T> work) {
-        if (closed) {
-            throw new QueueException(QueueException.Code.CLOSED, "the queue's store is closed");
-        }
+        requireOpen();
         try {
+            db.setAutoCommit(false);
             T result = work.run();
             roundTrips.incrementAndGet();
             db.commit();
@@ -1056,12 +1091,41 @@ public final class PostgresJobStore implements JobStore {
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            if (e instanceof RuntimeException r) {
-                throw r;
+            throw failure(e);
+        } finally {
+            try {
+                db.setAutoCommit(true);
+            } catch (SQLException e) {
+                // the next statement reports a broken connection
             }
-            throw new QueueException(QueueException.Code.STORE, "queue database: "
-                    + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Work that is one statement (or reads whose consistency does not matter), in autocommit:
+     * the statement is its own transaction, one round trip.
+     */
+    private <T> T statement(Work<T> work) {
+        requireOpen();
+        try {
+            return work.run();
+        } catch (SQLException | RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new QueueException(QueueException.Code.CLOSED, "the queue's store is closed");
+        }
+    }
+
+    private static RuntimeException failure(Exception e) {
+        if (e instanceof RuntimeException r) {
+            return r;
+        }
+        return new QueueException(QueueException.Code.STORE, "queue database: "
+                + e.getMessage(), e);
     }
 
     private ResultSet query(PreparedStatement ps) throws SQLException {

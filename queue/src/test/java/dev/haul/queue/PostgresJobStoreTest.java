@@ -260,8 +260,11 @@ class PostgresJobStoreTest {
 
     @Test
     void concurrentClaimsOnOneHostNeverOverGrant() throws Exception {
+        // More jobs than one claim's window, so claims running at once lock different rows of
+        // one host and only the host's advisory lock keeps them from granting the same room.
+        int jobs = 300;
         PostgresJobStore first = open(5);
-        add(first, 40, "one.example", 2);
+        add(first, jobs, "one.example", 2);
         int daemons = 4;
         List<PostgresJobStore> stores = new ArrayList<>();
         for (int i = 0; i < daemons; i++) {
@@ -269,31 +272,33 @@ class PostgresJobStoreTest {
         }
         ExecutorService pool = Executors.newFixedThreadPool(daemons);
         CountDownLatch go = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger done =
+                new java.util.concurrent.atomic.AtomicInteger();
         List<Integer> samples = Collections.synchronizedList(new ArrayList<>());
-        List<Future<Integer>> results = new ArrayList<>();
+        List<Future<?>> results = new ArrayList<>();
         try {
             for (int i = 0; i < daemons; i++) {
                 PostgresJobStore s = stores.get(i);
                 String owner = "w" + i;
                 results.add(pool.submit(() -> {
                     go.await();
-                    int done = 0;
-                    for (int round = 0; round < 200 && done < 40; round++) {
+                    for (int round = 0; round < 5_000 && done.get() < jobs; round++) {
                         for (Job j : s.claim(owner, 2, T0, LEASE)) {
                             samples.add(held("one.example"));
-                            s.complete(owner, new JobProgress(j.id(), 1, 1), T0).orElseThrow();
-                            done++;
+                            s.complete(owner, new JobProgress(j.id(), 1, 1), T0).orElseThrow(
+                                    () -> new AssertionError("claimed twice: " + j));
+                            done.incrementAndGet();
                         }
                     }
-                    return done;
+                    return null;
                 }));
             }
             go.countDown();
-            int total = 0;
-            for (Future<Integer> f : results) {
-                total += f.get(50, TimeUnit.SECONDS);
+            for (Future<?> f : results) {
+                f.get(50, TimeUnit.SECONDS);
             }
-            assertEquals(40, total);
+            assertEquals(jobs, done.get());
+            assertEquals((long) jobs, first.counts().get(JobState.COMPLETED));
             assertFalse(samples.isEmpty());
             assertTrue(samples.stream().allMatch(n -> n <= 5), "held at most 5: " + samples);
         } finally {
