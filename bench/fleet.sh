@@ -21,6 +21,10 @@ if [ -z "${HAUL_TEST_POSTGRES:-}" ]; then
   HAUL_TEST_POSTGRES="$(.ci/postgres start "$pg_dir" "${FLEET_PG_PORT:-55441}")"
 fi
 export HAUL_TEST_POSTGRES HAUL_REQUIRE_POSTGRES=1
-mvn -B -q -Pbench -pl daemon -am test -Dtest=FleetBench -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dhaul.bench.jobs="$jobs" -Dhaul.bench.rounds="$rounds" | grep -v '^\[' || true
-cat daemon/target/fleet-bench.md
+mvn -B -q install -DskipTests
+for cap in 0 64; do
+  mvn -B -q -Pbench -pl daemon test -Dtest=FleetBench -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dhaul.bench.jobs="$jobs" -Dhaul.bench.rounds="$rounds" -Dhaul.bench.cap="$cap" \
+    | grep -v '^\[' || true
+done
+cat daemon/target/fleet-bench-cap0.md daemon/target/fleet-bench-cap64.md

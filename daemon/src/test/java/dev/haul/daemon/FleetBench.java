@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * each worker's store), with the medians of several interleaved runs. The workers are
  * {@link DownloadQueue}s in this JVM, each with its own connections to the database and its own
  * download engine, as a daemon has; the database, the file server and the workers share this
- * machine's cores. Not in the default run: {@code bench/fleet.sh}.
+ * machine's cores. {@code -Dhaul.bench.cap=N} sets the fleet's per-host connection cap (0: none,
+ * which makes a claim one statement). Not in the default run: {@code bench/fleet.sh}.
  */
 @Tag("bench")
 @Timeout(1800)
@@ -38,6 +39,7 @@ class FleetBench {
     static final int JOBS = Integer.getInteger("haul.bench.jobs", 2000);
     static final int ROUNDS = Integer.getInteger("haul.bench.rounds", 3);
     static final int CONCURRENCY = Integer.getInteger("haul.bench.concurrency", 8);
+    static final int CAP = Integer.getInteger("haul.bench.cap", 64);
 
     @TempDir
     Path tmp;
@@ -62,9 +64,11 @@ class FleetBench {
             }
         }
         StringBuilder report = new StringBuilder(String.format(Locale.ROOT,
-                "%d jobs of 16 KiB, one connection each, %d downloads at once per worker;"
+                "%d jobs of 16 KiB, one connection each, %d downloads at once per worker, %s;"
                         + " medians of %d runs%n%n| workers | jobs/s | s | DB round trips per"
-                        + " job |%n|---|---|---|---|%n", JOBS, CONCURRENCY, ROUNDS));
+                        + " job |%n|---|---|---|---|%n", JOBS, CONCURRENCY, CAP == 0
+                        ? "no per-host cap" : "a per-host cap of " + CAP + " over the fleet",
+                ROUNDS));
         for (int w : new int[] {1, 2, 4}) {
             double[] s = runs.stream().filter(x -> x.workers == w).mapToDouble(Run::seconds)
                     .sorted().toArray();
@@ -80,7 +84,8 @@ class FleetBench {
         System.out.print(report);
         Path target = Path.of("target");
         Files.createDirectories(target);
-        Files.writeString(target.resolve("fleet-bench.md"), report, StandardCharsets.UTF_8);
+        Files.writeString(target.resolve("fleet-bench-cap" + CAP + ".md"), report,
+                StandardCharsets.UTF_8);
     }
 
     private Run once(FileServer server, int workers, int jobs) throws Exception {
@@ -104,7 +109,7 @@ class FleetBench {
             List<DownloadQueue> queues = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int w = 0; w < workers; w++) {
-                PostgresJobStore store = PostgresJobStore.open(db.url(), 64);
+                PostgresJobStore store = PostgresJobStore.open(db.url(), CAP);
                 stores.add(store);
                 queues.add(DownloadQueue.builder(store).owner("w" + w)
                         .maxConcurrentDownloads(CONCURRENCY)

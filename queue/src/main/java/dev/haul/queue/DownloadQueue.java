@@ -397,6 +397,52 @@ public final class DownloadQueue implements AutoCloseable {
     }
 
     /**
+     * Changes what a job downloads: its URL and mirrors, headers, expected SHA-256, rate limit
+     * and connections, from {@code request} (start from {@code job.request().newBuilder()}). Its
+     * directory, file, key and credentials stay. A queued, paused or failed job keeps its state;
+     * an active download stops and is queued again at once, and continues from its
+     * {@code .part} under the engine's resume rules: validated against the file's ETag or date,
+     * and started over when the new URL is another host or path (unless the expected SHA-256
+     * vouches for the bytes).
+     *
+     * @param id the job's id
+     * @param request the new request, in the job's directory, without credentials
+     * @return the job afterwards
+     * @throws QueueException {@code NOT_FOUND}, or {@code INVALID_STATE} if it is completed or
+     *     removed
+     * @throws IllegalArgumentException if the directory differs or the request has credentials
+     */
+    public Job update(long id, JobRequest request) {
+        requireOpen();
+        Objects.requireNonNull(request, "request");
+        Job before = store.find(id).orElseThrow(() -> QueueException.notFound(id));
+        if (!request.directory().equals(before.request().directory())) {
+            throw new IllegalArgumentException("a job's directory cannot change: "
+                    + before.request().directory());
+        }
+        if (request.hasCredentials()) {
+            throw new IllegalArgumentException("a job's credentials cannot change; remove it "
+                    + "and add it again");
+        }
+        boolean restart = before.state() == JobState.ACTIVE;
+        if (restart) {
+            pause(id);
+        }
+        Job after;
+        try {
+            after = store.update(id, request, clock.instant());
+        } finally {
+            if (restart) {
+                resume(id);
+            }
+        }
+        if (!restart) {
+            publish(JobEvent.Type.STATE, after);
+        }
+        return live(store.find(id).orElse(after));
+    }
+
+    /**
      * Moves a live job by {@code delta} places: negative toward the front, clamped at both ends.
      *
      * @param id the job's id
@@ -614,6 +660,12 @@ public final class DownloadQueue implements AutoCloseable {
             renewed = sent;
         }
         for (Job job : claimed) {
+            if (running.containsKey(job.id())) {
+                // paused and resumed while its download is still stopping: one .part, one
+                // writer. It goes back to the queue; the stopping download's end pumps again.
+                release(List.of(new Running(job)));
+                continue;
+            }
             try {
                 start(job);
             } catch (RuntimeException e) {
@@ -637,6 +689,11 @@ public final class DownloadQueue implements AutoCloseable {
                         + " appeared before the job started; it is not replaced"));
             }
             return;
+        }
+        if (job.attempts() > 1 && job.bytesDone() > 0 && !Files.exists(part)) {
+            LOG.log(System.Logger.Level.INFO, "job " + job.id() + ": " + job.bytesDone()
+                    + " bytes were fetched by an earlier run, but " + part + " is not here (is "
+                    + "the download directory shared by the daemons?): starting from zero");
         }
         JobRequest request = job.request();
         if (job.credentials() != Job.Credentials.NONE) {

@@ -186,6 +186,19 @@ public interface JobStore extends AutoCloseable {
     Job move(long id, long index, Instant now);
 
     /**
+     * Changes what a job downloads: its URL, mirrors, headers, expected SHA-256, rate limit and
+     * connections from {@code request}; its directory, file, key and credentials stay.
+     *
+     * @param id the job's id
+     * @param request the new request
+     * @param now the time
+     * @return the job afterwards
+     * @throws QueueException {@code NOT_FOUND}, or {@code INVALID_STATE} if it is completed or
+     *     removed
+     */
+    Job update(long id, JobRequest request, Instant now);
+
+    /**
      * The live job's place among the live jobs, from 0.
      *
      * @param id the job's id

@@ -54,6 +54,10 @@ import org.postgresql.PGNotification;
  * ({@link DownloadQueue} does both); a redirect or mirror to another host is counted under the
  * job's own origin.
  *
+ * <p>Without a cap a claimed job holds no connections, but the hold is still taken and kept the
+ * same way: a job paused and resumed at once is not claimed again (by any daemon) until the
+ * download that is stopping has stopped, so one {@code .part} never has two writers.
+ *
  * <h2>Changes</h2>
  * A trigger sends {@code NOTIFY haul_jobs} with the job's id on every change; each store listens
  * on a second connection, so {@link #changes()} gives a daemon the changes made by the others.
@@ -489,15 +493,20 @@ public final class PostgresJobStore implements JobStore {
         if (connectionsPerOrigin == 0) {
             // One statement, one round trip: pick, lock and take.
             return statement(() -> {
+                // a hold of no connections: the job is not claimed again until this daemon's
+                // download of it stopped (a pause and a resume in quick succession)
                 try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
                         + " state = 'active', owner = ?, lease_until = clock_timestamp() + ?,"
+                        + " slot_owner = ?, slot_until = clock_timestamp() + ?, slots = 0,"
                         + " attempts = attempts + 1, failure_code = NULL, failure_message = NULL,"
                         + " updated_at = ? WHERE id IN (" + CLAIMABLE.replace(", origin,"
                         + " connections, total_bytes", "") + ") RETURNING " + COLUMNS)) {
                     ps.setString(1, owner);
                     ps.setObject(2, interval(lease));
-                    ps.setLong(3, now.toEpochMilli());
-                    ps.setInt(4, max);
+                    ps.setString(3, owner);
+                    ps.setObject(4, interval(lease));
+                    ps.setLong(5, now.toEpochMilli());
+                    ps.setInt(6, max);
                     return inQueueOrder(ps);
                 }
             });
@@ -882,6 +891,31 @@ public final class PostgresJobStore implements JobStore {
                 }
             }
             return read(id).orElseThrow();
+        });
+    }
+
+    @Override
+    public synchronized Job update(long id, JobRequest r, Instant now) {
+        return transaction(() -> {
+            Job job = lockJob(id);
+            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+                    JobState.FAILED);
+            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET url = ?,"
+                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
+                    + " connections = ?, origin = ?, updated_at = ? WHERE id = ? RETURNING "
+                    + COLUMNS)) {
+                int i = 0;
+                ps.setString(++i, r.uri().toString());
+                ps.setString(++i, Codec.mirrors(r.mirrors()));
+                ps.setString(++i, Codec.headers(r.headers()));
+                ps.setString(++i, r.expectedSha256());
+                ps.setLong(++i, r.maxBytesPerSecond());
+                ps.setInt(++i, r.connections());
+                ps.setString(++i, origin(r.uri()));
+                ps.setLong(++i, now.toEpochMilli());
+                ps.setLong(++i, id);
+                return one(ps).orElseThrow();
+            }
         });
     }
 

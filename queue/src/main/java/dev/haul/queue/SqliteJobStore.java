@@ -589,6 +589,30 @@ public final class SqliteJobStore implements JobStore {
     }
 
     @Override
+    public synchronized Job update(long id, JobRequest r, Instant now) {
+        return transaction(() -> {
+            Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
+            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+                    JobState.FAILED);
+            try (PreparedStatement ps = db.prepareStatement("UPDATE jobs SET url = ?,"
+                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
+                    + " connections = ?, updated_at = ? WHERE id = ?")) {
+                int i = 0;
+                ps.setString(++i, r.uri().toString());
+                ps.setString(++i, Codec.mirrors(r.mirrors()));
+                ps.setString(++i, Codec.headers(r.headers()));
+                ps.setString(++i, r.expectedSha256());
+                ps.setLong(++i, r.maxBytesPerSecond());
+                ps.setInt(++i, r.connections());
+                ps.setLong(++i, now.toEpochMilli());
+                ps.setLong(++i, id);
+                ps.executeUpdate();
+            }
+            return read(id).orElseThrow();
+        });
+    }
+
+    @Override
     public synchronized long indexOf(long id) {
         return transaction(() -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT COUNT(*) FROM jobs j, jobs me"
