@@ -7,7 +7,6 @@ import dev.haul.queue.DownloadQueue;
 import dev.haul.queue.JobRequest;
 import dev.haul.queue.JobState;
 import dev.haul.queue.PostgresJobStore;
-import dev.haul.queue.testing.FileServer;
 import dev.haul.queue.testing.Postgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The fleet's queue under load (bench/README.md, "A fleet"): 2,000 small files (16 KiB, one
  * connection each) queued in a fresh PostgreSQL database, then 1, 2 or 4 workers start at once
- * and run them to completion from a loopback file server. Reports jobs per second (claimed and
+ * and run them to completion from a loopback file server (raw sockets, keep-alive, no pacing). Reports jobs per second (claimed and
  * completed) and the database round trips per completed job (statements and commits, counted by
  * each worker's store), with the medians of several interleaved runs. The workers are
  * {@link DownloadQueue}s in this JVM, each with its own connections to the database and its own
@@ -52,7 +51,7 @@ class FleetBench {
         byte[] body = new byte[16 * 1024];
         new Random(5).nextBytes(body);
         List<Run> runs = new ArrayList<>();
-        try (FileServer server = FileServer.start()) {
+        try (CountingServer server = new CountingServer(0)) {
             for (int i = 0; i < JOBS; i++) {
                 server.file("/f" + i, body);
             }
@@ -88,7 +87,7 @@ class FleetBench {
                 StandardCharsets.UTF_8);
     }
 
-    private Run once(FileServer server, int workers, int jobs) throws Exception {
+    private Run once(CountingServer server, int workers, int jobs) throws Exception {
         Path downloads = Files.createTempDirectory(tmp, "dl");
         try (Postgres db = Postgres.fresh()) {
             List<JobRequest> requests = new ArrayList<>();

@@ -4,7 +4,6 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +24,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -135,7 +132,71 @@ public final class PostgresJobStore implements JobStore {
                     RETURN NULL;
                 END $$ LANGUAGE plpgsql""",
                 "CREATE TRIGGER haul_jobs_changed AFTER INSERT OR UPDATE ON haul_jobs"
-                        + " FOR EACH ROW EXECUTE FUNCTION haul_jobs_notify()"));
+                        + " FOR EACH ROW EXECUTE FUNCTION haul_jobs_notify()"),
+            // 2: a claim under the per-host cap in one round trip, so the hosts' advisory locks
+            // are held for no network round trip (bench/README.md, "A fleet": 6 -> 2 per job)
+            List.of(
+                """
+                CREATE FUNCTION haul_claim(p_owner TEXT, p_max INTEGER, p_lease INTERVAL,
+                        p_cap INTEGER, p_window INTEGER, p_now BIGINT, p_default INTEGER,
+                        p_small BIGINT) RETURNS SETOF haul_jobs AS $$
+                DECLARE
+                    ids BIGINT[];
+                    origins TEXT[];
+                    wants INTEGER[];
+                    o TEXT;
+                    free JSONB := '{}';
+                    left_ INTEGER;
+                    g INTEGER;
+                    grant_ids BIGINT[] := '{}';
+                    grant_slots INTEGER[] := '{}';
+                BEGIN
+                    -- the claimable jobs, the dead daemons' first, locked; rows another daemon
+                    -- is claiming are skipped
+                    SELECT array_agg(c.id), array_agg(c.origin), array_agg(LEAST(p_cap,
+                            CASE WHEN c.connections > 0 THEN c.connections
+                                 WHEN c.total_bytes >= 0 AND c.total_bytes < p_small THEN 1
+                                 ELSE p_default END))
+                      INTO ids, origins, wants
+                      FROM (SELECT j.id, j.origin, j.connections, j.total_bytes
+                              FROM haul_jobs j
+                             WHERE (j.state = 'queued' OR (j.state = 'active'
+                                    AND j.lease_until < clock_timestamp()))
+                               AND (j.slot_owner IS NULL OR j.slot_until < clock_timestamp())
+                             ORDER BY (j.state = 'active') DESC, j.position, j.id
+                             LIMIT p_max + p_window
+                             FOR UPDATE SKIP LOCKED) c;
+                    IF ids IS NULL THEN
+                        RETURN;
+                    END IF;
+                    -- each host once, in a fixed order: claims never wait on each other in a
+                    -- cycle; then what every daemon's live holds leave free
+                    FOR o IN SELECT DISTINCT u FROM unnest(origins) AS u ORDER BY u LOOP
+                        PERFORM pg_advisory_xact_lock(hashtextextended('haul:' || o, 0));
+                        free := free || jsonb_build_object(o, p_cap - COALESCE((
+                            SELECT SUM(slots) FROM haul_jobs WHERE origin = o
+                               AND slot_owner IS NOT NULL
+                               AND slot_until >= clock_timestamp()), 0));
+                    END LOOP;
+                    FOR i IN 1 .. array_length(ids, 1) LOOP
+                        EXIT WHEN array_length(grant_ids, 1) >= p_max;
+                        left_ := (free ->> origins[i])::INTEGER;
+                        IF left_ > 0 THEN
+                            g := LEAST(wants[i], left_);
+                            grant_ids := grant_ids || ids[i];
+                            grant_slots := grant_slots || g;
+                            free := free || jsonb_build_object(origins[i], left_ - g);
+                        END IF;
+                    END LOOP;
+                    RETURN QUERY UPDATE haul_jobs j SET state = 'active', owner = p_owner,
+                            lease_until = clock_timestamp() + p_lease, slot_owner = p_owner,
+                            slot_until = clock_timestamp() + p_lease, slots = t.slots,
+                            attempts = j.attempts + 1, failure_code = NULL,
+                            failure_message = NULL, updated_at = p_now
+                      FROM unnest(grant_ids, grant_slots) AS t(id, slots)
+                     WHERE j.id = t.id
+                    RETURNING j.*;
+                END $$ LANGUAGE plpgsql"""));
 
     /** The schema version this code writes. */
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
@@ -144,8 +205,6 @@ public final class PostgresJobStore implements JobStore {
             + "file_name, headers, sha256, max_bytes_per_second, connections, credentials, "
             + "credentials_ref, state, position, failure_code, failure_message, bytes_done, "
             + "total_bytes, attempts, created_at, updated_at, finished_at, owner, slots";
-    /** The same columns of {@code haul_jobs j}, where a joined table has some of the names. */
-    private static final String COLUMNS_J = "j." + COLUMNS.replace(", ", ", j.");
     private static final String LIVE = "('queued', 'active', 'paused')";
     /** Ends a job's hold on connections and its lease. */
     private static final String UNHOLD = "owner = NULL, lease_until = NULL, slot_owner = NULL,"
@@ -471,9 +530,6 @@ public final class PostgresJobStore implements JobStore {
 
     // ---------------------------------------------------------------- work: claim, lease, finish
 
-    /** A job that may be claimed, locked by this transaction. */
-    private record Candidate(long id, String origin, int want) {
-    }
 
     /** The jobs that may be claimed, the dead daemons' first, in queue order. */
     private static final String CLAIMABLE = "SELECT id, origin, connections, total_bytes"
@@ -511,42 +567,22 @@ public final class PostgresJobStore implements JobStore {
                 }
             });
         }
-        return transaction(() -> {
-            List<Candidate> candidates = new ArrayList<>();
-            try (PreparedStatement ps = db.prepareStatement(CLAIMABLE)) {
-                ps.setInt(1, max + CLAIM_WINDOW);
-                try (ResultSet rs = query(ps)) {
-                    while (rs.next()) {
-                        candidates.add(new Candidate(rs.getLong(1), rs.getString(2),
-                                wanted(rs.getInt(3), rs.getLong(4))));
-                    }
-                }
-            }
-            Map<Long, Integer> grants = grant(candidates, max);
-            if (grants.isEmpty()) {
-                return List.of();
-            }
-            long[] ids = new long[grants.size()];
-            long[] slots = new long[grants.size()];
-            int n = 0;
-            for (Map.Entry<Long, Integer> g : grants.entrySet()) {
-                ids[n] = g.getKey();
-                slots[n++] = g.getValue();
-            }
-            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs j SET"
-                    + " state = 'active', owner = ?, lease_until = clock_timestamp() + ?,"
-                    + " slot_owner = ?, slot_until = clock_timestamp() + ?, slots = g.slots,"
-                    + " attempts = j.attempts + 1, failure_code = NULL, failure_message = NULL,"
-                    + " updated_at = ? FROM unnest(?::bigint[], ?::bigint[]) AS g(id, slots)"
-                    + " WHERE j.id = g.id RETURNING " + COLUMNS_J)) {
+        // Under the cap: one call, one round trip (migration 2's haul_claim): lock the claimable
+        // jobs, lock their hosts in a fixed order, count what every daemon's holds leave free,
+        // grant each job up to its connections (1 if known to be below the split threshold,
+        // DEFAULT_CONNECTIONS if it names none) and take them.
+        return statement(() -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
+                    + " FROM haul_claim(?, ?, ?, ?, ?, ?, ?, ?)")) {
                 int i = 0;
                 ps.setString(++i, owner);
+                ps.setInt(++i, max);
                 ps.setObject(++i, interval(lease));
-                ps.setString(++i, owner);
-                ps.setObject(++i, interval(lease));
+                ps.setInt(++i, connectionsPerOrigin);
+                ps.setInt(++i, CLAIM_WINDOW);
                 ps.setLong(++i, now.toEpochMilli());
-                ps.setArray(++i, db.createArrayOf("bigint", box(ids, n)));
-                ps.setArray(++i, db.createArrayOf("bigint", box(slots, n)));
+                ps.setInt(++i, DownloadQueue.DEFAULT_CONNECTIONS);
+                ps.setLong(++i, dev.haul.DownloadManager.DEFAULT_SPLIT_THRESHOLD);
                 return inQueueOrder(ps);
             }
         });
@@ -562,65 +598,6 @@ public final class PostgresJobStore implements JobStore {
         }
         jobs.sort(java.util.Comparator.comparingLong(Job::position).thenComparingLong(Job::id));
         return jobs;
-    }
-
-    /** Connections a job asks for out of its origin's cap. */
-    private int wanted(int connections, long totalBytes) {
-        if (connectionsPerOrigin == 0) {
-            return 0;
-        }
-        int want = connections > 0 ? connections
-                : totalBytes >= 0 && totalBytes < dev.haul.DownloadManager.DEFAULT_SPLIT_THRESHOLD
-                        ? 1 : DownloadQueue.DEFAULT_CONNECTIONS;
-        return Math.min(want, connectionsPerOrigin);
-    }
-
-    /**
-     * Which candidates to claim, in order, with the connections each is granted: all of the
-     * first {@code max} without a cap; with one, those whose origin has a connection free,
-     * counted under each origin's advisory lock.
-     */
-    private Map<Long, Integer> grant(List<Candidate> candidates, int max) throws SQLException {
-        Map<Long, Integer> grants = new LinkedHashMap<>();
-        if (connectionsPerOrigin == 0) {
-            for (Candidate c : candidates) {
-                if (grants.size() < max) {
-                    grants.put(c.id, 0);
-                }
-            }
-            return grants;
-        }
-        // Lock the origins in a fixed order, so two claims never wait on each other in a cycle,
-        // then count what every daemon's live holds leave free on each.
-        Map<String, Integer> free = new TreeMap<>();
-        candidates.forEach(c -> free.put(c.origin, 0));
-        try (PreparedStatement lock = db.prepareStatement("SELECT COUNT("
-                + "pg_advisory_xact_lock(hashtextextended('haul:' || o, 0))) FROM"
-                + " (SELECT o FROM unnest(?::text[]) AS o ORDER BY o) AS sorted")) {
-            lock.setArray(1, db.createArrayOf("text", free.keySet().toArray()));
-            query(lock).close();
-        }
-        try (PreparedStatement ps = db.prepareStatement("SELECT origin, COALESCE(SUM(slots), 0)"
-                + " FROM haul_jobs WHERE origin = ANY (?) AND slot_owner IS NOT NULL"
-                + " AND slot_until >= clock_timestamp() GROUP BY origin")) {
-            Array origins = db.createArrayOf("text", free.keySet().toArray());
-            ps.setArray(1, origins);
-            free.replaceAll((o, v) -> connectionsPerOrigin);
-            try (ResultSet rs = query(ps)) {
-                while (rs.next()) {
-                    free.put(rs.getString(1), connectionsPerOrigin - rs.getInt(2));
-                }
-            }
-        }
-        for (Candidate c : candidates) {
-            int left = free.get(c.origin);
-            if (grants.size() < max && left > 0) {
-                int g = Math.min(c.want, left);
-                grants.put(c.id, g);
-                free.put(c.origin, left - g);
-            }
-        }
-        return grants;
     }
 
     @Override
