@@ -386,6 +386,7 @@ public final class DownloadManager implements AutoCloseable {
     public static final class Builder {
         private int maxConcurrentDownloads = 64;
         private int maxConnectionsPerHost = 8;
+        private int maxIdleConnectionsPerHost = 16;
         private Duration sessionIdleTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(30);
         private Duration stallTimeout = Duration.ofSeconds(10);
@@ -443,6 +444,24 @@ public final class DownloadManager implements AutoCloseable {
                 throw new IllegalArgumentException("maxConnectionsPerHost < 1: " + n);
             }
             this.maxConnectionsPerHost = n;
+            return this;
+        }
+
+        /**
+         * Most idle keep-alive connections kept open to one scheme, host and port for later
+         * requests. Default 16. {@code 0} closes every connection as its response ends, so that a
+         * connection open is a connection in use: daemons that share one per-host connection cap
+         * (a fleet on one queue) count only connections in use. Applies to Haul's own HTTP/1.1
+         * transport; the JDK's client keeps its own pool.
+         *
+         * @param n idle connections kept per scheme, host and port, from 0
+         * @return this builder
+         */
+        public Builder maxIdleConnectionsPerHost(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxIdleConnectionsPerHost < 0: " + n);
+            }
+            this.maxIdleConnectionsPerHost = n;
             return this;
         }
 
@@ -830,7 +849,8 @@ public final class DownloadManager implements AutoCloseable {
                     userAgent == null ? EngineConfig.defaultUserAgent() : userAgent,
                     sslContext, insecure, httpVersion, jdkClient(), fsync, timeSource, fileOps,
                             routes(),
-                    authenticator, maxBytesPerSecond, credentials(), cookies());
+                    authenticator, maxBytesPerSecond, credentials(), cookies(),
+                    maxIdleConnectionsPerHost);
         }
 
         private java.util.function.Function<URI, ProxyRoute> routes() {

@@ -63,6 +63,35 @@ class PlumbingTest {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
+    // ---------------------------------------------------------------- idle connections
+
+    @Test
+    void withNoIdleConnectionsKeptEachConnectionClosesAsItsResponseEnds() throws Exception {
+        try (DownloadManager m = DownloadManager.builder().transport(Transport.HAUL)
+                .maxIdleConnectionsPerHost(0).build()) {
+            for (int i = 0; i < 3; i++) {
+                byte[] got = m.download(DownloadRequest.builder(server.url("/f")).build(),
+                        Destination.memory()).result().get(10, TimeUnit.SECONDS).body();
+                assertArrayEquals(body, got);
+                int connection = server.requests("/f").get(i).connectionId();
+                // closed by the client while the manager stays open: an open connection is one
+                // in use, which is what a fleet's per-host count counts
+                assertTrue(server.awaitClientClosed(connection, Duration.ofSeconds(5)),
+                        "connection " + connection + " closed after its response");
+            }
+            assertEquals(3, server.connectionCount());
+        }
+        try (DownloadManager m = DownloadManager.builder().transport(Transport.HAUL).build()) {
+            for (int i = 0; i < 3; i++) {
+                m.download(DownloadRequest.builder(server.url("/f")).build(),
+                        Destination.memory()).result().get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(4, server.connectionCount(), "by default one kept-alive connection serves all");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> DownloadManager.builder().maxIdleConnectionsPerHost(-1));
+    }
+
     // ---------------------------------------------------------------- bandwidth limits
 
     /**

@@ -162,7 +162,7 @@ public final class Engine implements TransferContext {
         if (config.jdkClient()) {
             return new JdkTransport(tc, config.httpVersion(), config.threads());
         }
-        return new Http1Transport(tc, time::nanoTime);
+        return new Http1Transport(tc, time::nanoTime, config.maxIdleConnectionsPerHost());
     }
 
     /** The route of each URI from the caller's proxy selector. */

@@ -24,6 +24,7 @@ import javax.net.ssl.SSLContext;
  * @param maxBytesPerSecond the limit shared by every download of the manager; 0 for none
  * @param credentials the {@code Authorization} value for a host (from a netrc file), or null
  * @param cookies    the cookie jar, or null for none
+ * @param maxIdleConnectionsPerHost idle keep-alive connections Haul's transport keeps per origin
  */
 public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost,
                            Duration sessionIdleTimeout, Duration connectTimeout,
@@ -32,7 +33,8 @@ public record EngineConfig(int maxConcurrentDownloads, int maxConnectionsPerHost
                            HttpClient.Version httpVersion, boolean jdkClient, boolean fsync,
                            TimeSource timeSource, FileOps fileOps, Function<URI, ProxyRoute> routes,
                            Authenticator authenticator, long maxBytesPerSecond,
-                           Function<String, String> credentials, Cookies cookies) {
+                           Function<String, String> credentials, Cookies cookies,
+                           int maxIdleConnectionsPerHost) {
 
     /** Where the cookies of requests come from and responses' cookies go. */
     public interface Cookies {

@@ -64,6 +64,8 @@ final class Aria2Rpc {
     static final Set<String> ACTING_OPTIONS = Set.of("dir", "out", "split",
             "max-connection-per-server", "max-download-limit", "header", "checksum", "pause",
             "user-agent", "referer");
+    /** Options that act but cannot change once a download is added. */
+    static final Set<String> FIXED_OPTIONS = Set.of("dir", "out", "pause");
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int PAGE = JobFilter.MAX_LIMIT;
@@ -204,8 +206,7 @@ final class Aria2Rpc {
                     JobState.PAUSED)), p), keys(p, 2));
             case "aria2.tellStopped" -> list(window(stopped(), p), keys(p, 2));
             case "aria2.changePosition" -> changePosition(p);
-            case "aria2.changeUri" -> throw RpcError.of("changeUri is not supported yet: remove"
-                    + " the download and add it again with the URIs wanted");
+            case "aria2.changeUri" -> changeUri(p);
             case "aria2.getOption" -> options(job(id(p, 0)));
             case "aria2.changeOption" -> {
                 job(id(p, 0));
@@ -295,39 +296,11 @@ final class Aria2Rpc {
 
     // ---------------------------------------------------------------- adding
 
-    private JsonNode addUri(List<JsonNode> p) {
-        if (p.isEmpty() || !p.get(0).isArray() || p.get(0).isEmpty()) {
-            throw RpcError.of("addUri wants an array of URIs");
-        }
-        List<String> uris = new ArrayList<>();
-        for (JsonNode u : p.get(0)) {
-            if (!u.isTextual()) {
-                throw RpcError.of("addUri wants an array of URIs");
-            }
-            uris.add(u.asText().trim());
-        }
-        ObjectNode options = p.size() > 1 && p.get(1).isObject() ? (ObjectNode) p.get(1)
-                : NODES.objectNode();
-        if (p.size() > 1 && !p.get(1).isObject()) {
-            throw RpcError.of("the options of addUri must be an object");
-        }
-        Path dir = downloads;
-        String dirText = text(options, "dir");
-        if (dirText != null) {
-            try {
-                dir = downloads.resolve(Path.of(dirText)).normalize();
-            } catch (InvalidPathException e) {
-                throw RpcError.of("dir: not a path: " + e.getMessage());
-            }
-        }
-        JobRequest.Builder b = JobRequest.builder(uris.get(0), dir);
-        for (String mirror : uris.subList(1, uris.size())) {
-            b.mirror(URI.create(mirror));
-        }
-        String out = text(options, "out");
-        if (out != null) {
-            b.fileName(out);
-        }
+    /**
+     * The options that act, other than {@code dir}, {@code out} and {@code pause}: what
+     * {@code addUri} and {@code changeOption} both apply.
+     */
+    private static void applyOptions(JobRequest.Builder b, ObjectNode options) {
         String connections = text(options, "split");
         String perServer = text(options, "max-connection-per-server");
         int n = Math.max(number(connections, "split", 1), number(perServer,
@@ -364,6 +337,42 @@ final class Aria2Rpc {
             }
             b.expectedSha256(checksum.substring(eq + 1));
         }
+    }
+
+    private JsonNode addUri(List<JsonNode> p) {
+        if (p.isEmpty() || !p.get(0).isArray() || p.get(0).isEmpty()) {
+            throw RpcError.of("addUri wants an array of URIs");
+        }
+        List<String> uris = new ArrayList<>();
+        for (JsonNode u : p.get(0)) {
+            if (!u.isTextual()) {
+                throw RpcError.of("addUri wants an array of URIs");
+            }
+            uris.add(u.asText().trim());
+        }
+        ObjectNode options = p.size() > 1 && p.get(1).isObject() ? (ObjectNode) p.get(1)
+                : NODES.objectNode();
+        if (p.size() > 1 && !p.get(1).isObject()) {
+            throw RpcError.of("the options of addUri must be an object");
+        }
+        Path dir = downloads;
+        String dirText = text(options, "dir");
+        if (dirText != null) {
+            try {
+                dir = downloads.resolve(Path.of(dirText)).normalize();
+            } catch (InvalidPathException e) {
+                throw RpcError.of("dir: not a path: " + e.getMessage());
+            }
+        }
+        JobRequest.Builder b = JobRequest.builder(uris.get(0), dir);
+        for (String mirror : uris.subList(1, uris.size())) {
+            b.mirror(URI.create(mirror));
+        }
+        String out = text(options, "out");
+        if (out != null) {
+            b.fileName(out);
+        }
+        applyOptions(b, options);
         b.paused("true".equals(text(options, "pause")));
         Job job = queue.add(b.build());
         ObjectNode others = NODES.objectNode();
@@ -649,20 +658,88 @@ final class Aria2Rpc {
         return o;
     }
 
-    private JsonNode changeOption(long id, ObjectNode options) {
-        List<String> acting = new ArrayList<>();
-        options.fieldNames().forEachRemaining(name -> {
-            if (ACTING_OPTIONS.contains(name)) {
-                acting.add(name);
+    /**
+     * {@code changeUri(gid, fileIndex, delUris, addUris[, position])}: the download's URIs are
+     * its URL and then its mirrors; each of {@code delUris} removes one occurrence, then
+     * {@code addUris} go in at {@code position} (the end without one). The first URI left is the
+     * URL. Answers {@code [deleted, added]}.
+     */
+    private JsonNode changeUri(List<JsonNode> p) {
+        if (p.size() < 4 || !p.get(2).isArray() || !p.get(3).isArray()) {
+            throw RpcError.of("changeUri wants gid, fileIndex, delUris, addUris[, position]");
+        }
+        long id = id(p, 0);
+        if (p.get(1).asInt() != 1) {
+            throw RpcError.of("fileIndex is out of range: a download has one file, index 1");
+        }
+        Job j = job(id);
+        List<URI> uris = new ArrayList<>();
+        uris.add(j.request().uri());
+        uris.addAll(j.request().mirrors());
+        int deleted = 0;
+        for (JsonNode d : p.get(2)) {
+            if (uris.remove(uri(d))) {
+                deleted++;
             }
-        });
-        if (!acting.isEmpty()) {
-            throw RpcError.of("cannot change " + String.join(", ", acting) + " of an added"
-                    + " download: remove it and add it again");
+        }
+        List<URI> added = new ArrayList<>();
+        for (JsonNode a : p.get(3)) {
+            added.add(uri(a));
+        }
+        int at = p.size() > 4 && p.get(4).canConvertToInt()
+                ? Math.max(0, Math.min(p.get(4).asInt(), uris.size())) : uris.size();
+        uris.addAll(at, added);
+        if (uris.isEmpty()) {
+            throw RpcError.of("changeUri would leave GID#" + gid(id) + " without a URI");
+        }
+        JobRequest.Builder b = j.request().newBuilder().uri(uris.get(0)).clearMirrors();
+        uris.subList(1, uris.size()).forEach(b::mirror);
+        if (deleted > 0 || !added.isEmpty()) {
+            queue.update(id, b.build());
+        }
+        ArrayNode answer = NODES.arrayNode();
+        answer.add(deleted);
+        answer.add(added.size());
+        return answer;
+    }
+
+    private static URI uri(JsonNode n) {
+        if (!n.isTextual()) {
+            throw RpcError.of("a URI must be a string");
+        }
+        try {
+            return new URI(n.asText().trim());
+        } catch (java.net.URISyntaxException e) {
+            throw RpcError.of("not a URI: " + e.getMessage());
+        }
+    }
+
+    private JsonNode changeOption(long id, ObjectNode options) {
+        List<String> fixed = new ArrayList<>();
+        boolean acting = false;
+        for (String name : (Iterable<String>) options::fieldNames) {
+            if (FIXED_OPTIONS.contains(name)) {
+                fixed.add(name);
+            }
+            acting |= ACTING_OPTIONS.contains(name);
+        }
+        if (!fixed.isEmpty()) {
+            throw RpcError.of("cannot change " + String.join(", ", fixed) + " of an added"
+                    + " download (its file is chosen when it is added; pause with aria2.pause)");
+        }
+        if (acting) {
+            // an active download restarts with them and continues from its .part
+            JobRequest.Builder b = job(id).request().newBuilder();
+            applyOptions(b, options);
+            queue.update(id, b.build());
         }
         ObjectNode others = otherOptions.computeIfAbsent(id, k -> NODES.objectNode());
-        options.properties().forEach(e -> others.set(e.getKey(), e.getValue().isTextual()
-                ? e.getValue() : NODES.textNode(e.getValue().toString())));
+        options.properties().forEach(e -> {
+            if (!ACTING_OPTIONS.contains(e.getKey())) {
+                others.set(e.getKey(), e.getValue().isTextual() ? e.getValue()
+                        : NODES.textNode(e.getValue().toString()));
+            }
+        });
         return NODES.textNode("OK");
     }
 

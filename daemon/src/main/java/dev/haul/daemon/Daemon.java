@@ -2,6 +2,9 @@ package dev.haul.daemon;
 
 import dev.haul.queue.DownloadQueue;
 import dev.haul.queue.OwnerOnlyFiles;
+import dev.haul.DownloadManager;
+import dev.haul.queue.JobStore;
+import dev.haul.queue.PostgresJobStore;
 import dev.haul.queue.SqliteJobStore;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -65,10 +68,18 @@ public final class Daemon implements AutoCloseable {
      * @param maxConcurrentDownloads jobs downloading at once
      * @param maxBytesPerSecond the global speed limit, 0 for none
      * @param keepAlive how often a quiet event stream gets a comment
+     * @param store the shared queue's PostgreSQL URL, or null for the SQLite queue in
+     *     {@code dataDir}
+     * @param worker this daemon's name in the queue's leases, or null for a unique one
+     * @param connectionsPerHost the most connections to one host: over the whole fleet with a
+     *     shared store, else this daemon's
+     * @param lease how long a claimed job stays this daemon's without a heartbeat: how long a
+     *     dead daemon's jobs wait before another daemon of the fleet takes them over
      */
     public record Settings(Path dataDir, Path downloadDir, String host, int port, String token,
                            int maxConcurrentDownloads, long maxBytesPerSecond,
-                           Duration keepAlive) {
+                           Duration keepAlive, String store, String worker,
+                           int connectionsPerHost, Duration lease) {
         /**
          * Checks the settings.
          *
@@ -80,8 +91,23 @@ public final class Daemon implements AutoCloseable {
          * @param maxConcurrentDownloads the concurrency
          * @param maxBytesPerSecond the global limit
          * @param keepAlive the keep-alive interval
+         * @param store the PostgreSQL URL or null
+         * @param worker the daemon's name or null
+         * @param connectionsPerHost the per-host connection cap
+         * @param lease the lease
          */
         public Settings {
+            Objects.requireNonNull(lease, "lease");
+            if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("lease shorter than 1 s: " + lease);
+            }
+            if (connectionsPerHost < 1) {
+                throw new IllegalArgumentException("connections per host < 1: "
+                        + connectionsPerHost);
+            }
+            if (worker != null && (worker.isBlank() || worker.length() > 200)) {
+                throw new IllegalArgumentException("a worker name is 1 to 200 characters");
+            }
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(downloadDir, "downloadDir");
             Objects.requireNonNull(host, "host");
@@ -113,7 +139,8 @@ public final class Daemon implements AutoCloseable {
         public static Settings defaults() {
             return new Settings(SqliteJobStore.defaultDirectory(),
                     Path.of(System.getProperty("user.home"), "Downloads"), "127.0.0.1",
-                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE);
+                    DEFAULT_PORT, null, 3, 0, EventStreams.KEEP_ALIVE, null, null, 8,
+                    Duration.ofSeconds(30));
         }
 
         /**
@@ -124,7 +151,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings dataDir(Path dir) {
             return new Settings(dir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -135,7 +162,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings downloadDir(Path dir) {
             return new Settings(dataDir, dir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -147,7 +174,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings listen(String host, int port) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -168,7 +195,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings token(String token) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, keepAlive);
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -180,7 +207,31 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings limits(int concurrency, long bytesPerSecond) {
             return new Settings(dataDir, downloadDir, host, port, token, concurrency,
-                    bytesPerSecond, keepAlive);
+                    bytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
+        }
+
+        /**
+         * These settings on a shared queue: several daemons on one PostgreSQL database.
+         *
+         * @param store the PostgreSQL URL, or null for the SQLite queue in the data directory
+         * @param worker this daemon's name in leases, or null for a unique one
+         * @param connectionsPerHost the most connections to one host, over the whole fleet
+         * @return the new settings
+         */
+        public Settings fleet(String store, String worker, int connectionsPerHost) {
+            return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
+        }
+
+        /**
+         * These settings with another lease (default 30 s).
+         *
+         * @param lease how long a claim holds without a heartbeat, at least 1 s
+         * @return the new settings
+         */
+        public Settings lease(Duration lease) {
+            return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
+                    maxBytesPerSecond, keepAlive, store, worker, connectionsPerHost, lease);
         }
 
         /**
@@ -191,7 +242,7 @@ public final class Daemon implements AutoCloseable {
          */
         public Settings keepAlive(Duration interval) {
             return new Settings(dataDir, downloadDir, host, port, token, maxConcurrentDownloads,
-                    maxBytesPerSecond, interval);
+                    maxBytesPerSecond, interval, store, worker, connectionsPerHost, lease);
         }
     }
 
@@ -249,10 +300,24 @@ public final class Daemon implements AutoCloseable {
         } else {
             TokenFile.write(settings.dataDir(), token);
         }
-        DownloadQueue queue = DownloadQueue.builder(SqliteJobStore.open(settings.dataDir()))
+        JobStore store = settings.store() == null ? SqliteJobStore.open(settings.dataDir())
+                : PostgresJobStore.open(settings.store(), settings.connectionsPerHost());
+        DownloadQueue.Builder b = DownloadQueue.builder(store)
                 .maxConcurrentDownloads(settings.maxConcurrentDownloads())
                 .maxBytesPerSecond(settings.maxBytesPerSecond())
-                .build();
+                .lease(settings.lease())
+                .manager(DownloadManager.builder()
+                        .maxConnectionsPerHost(settings.connectionsPerHost()));
+        if (settings.worker() != null) {
+            b.owner(settings.worker());
+        }
+        DownloadQueue queue;
+        try {
+            queue = b.build();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         Daemon daemon;
         try {
             daemon = new Daemon(settings, queue, token);
@@ -275,7 +340,9 @@ public final class Daemon implements AutoCloseable {
                     + ": the queue is reachable from the network, guarded by the token only ***");
         }
         LOG.log(System.Logger.Level.INFO, "listening on " + daemon.url + ", queue in "
-                + settings.dataDir());
+                + (store instanceof PostgresJobStore pg ? pg.location() + " (shared; "
+                        + settings.connectionsPerHost() + " connections per host over the fleet)"
+                        : settings.dataDir().toString()));
         return daemon;
     }
 
@@ -317,6 +384,15 @@ public final class Daemon implements AutoCloseable {
      */
     public Settings settings() {
         return settings;
+    }
+
+    /**
+     * This daemon's name in the queue's leases: a job's {@code worker} while it runs it.
+     *
+     * @return the name
+     */
+    public String worker() {
+        return queue.worker();
     }
 
     /** The queue it serves, for tests in this package. */

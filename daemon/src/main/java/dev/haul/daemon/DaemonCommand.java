@@ -1,6 +1,7 @@
 package dev.haul.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.haul.queue.PostgresJobStore;
 import dev.haul.queue.QueueException;
 import dev.haul.queue.SqliteJobStore;
 import java.io.IOException;
@@ -84,6 +85,30 @@ public final class DaemonCommand implements Callable<Integer> {
                         + "(default: ${DEFAULT-VALUE}).")
         long maxSpeed;
 
+        @Option(names = "--store", paramLabel = "URL",
+                description = "A queue shared by several daemons (a fleet): "
+                        + "postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE (default: "
+                        + "$HAUL_STORE, else the SQLite queue in the data directory). The "
+                        + "password may also come from $PGPASSWORD. See docs/api.md, \"A fleet\".")
+        String store;
+
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "This daemon's name in the queue's leases, shown as a job's "
+                        + "worker (default: haul-PID-RANDOM).")
+        String name;
+
+        @Option(names = "--host-connections", paramLabel = "N", defaultValue = "8",
+                description = "The most connections to one host: with --store, counted over "
+                        + "every daemon of the fleet (give them all the same N); else this "
+                        + "daemon's (default: ${DEFAULT-VALUE}).")
+        int hostConnections;
+
+        @Option(names = "--lease", paramLabel = "SECONDS", defaultValue = "30",
+                description = "How long a job stays this daemon's without a heartbeat (every "
+                        + "0.5 s): with --store, how long a dead daemon's jobs wait before "
+                        + "another daemon takes them over (default: ${DEFAULT-VALUE}).")
+        int leaseSeconds;
+
         Daemon.Settings settings() {
             Daemon.Settings s = Daemon.Settings.defaults();
             if (dataDir != null) {
@@ -93,20 +118,30 @@ public final class DaemonCommand implements Callable<Integer> {
                 s = s.downloadDir(downloadDir);
             }
             String t = token != null ? token : System.getenv("HAUL_TOKEN");
+            String st = store != null ? store : System.getenv("HAUL_STORE");
             return s.listen(host, port).token(t == null || t.isEmpty() ? null : t)
-                    .limits(concurrency, maxSpeed);
+                    .limits(concurrency, maxSpeed)
+                    .fleet(st == null || st.isEmpty() ? null : st, name, hostConnections)
+                    .lease(Duration.ofSeconds(leaseSeconds));
         }
 
         List<String> args() {
             List<String> a = new ArrayList<>(List.of("--host", host, "--port", "" + port,
-                    "-j", "" + concurrency, "--max-speed", "" + maxSpeed));
+                    "-j", "" + concurrency, "--max-speed", "" + maxSpeed,
+                    "--host-connections", "" + hostConnections,
+                    "--lease", "" + leaseSeconds));
+            if (name != null) {
+                a.addAll(List.of("--name", name));
+            }
             if (dataDir != null) {
                 a.addAll(List.of("--data-dir", dataDir.toAbsolutePath().toString()));
             }
             if (downloadDir != null) {
                 a.addAll(List.of("--download-dir", downloadDir.toAbsolutePath().toString()));
             }
-            return a; // the token goes by environment, never on a command line others can read
+            // the token and the store's URL (it may hold a password) go by environment, never
+            // on a command line others can read
+            return a;
         }
     }
 
@@ -159,7 +194,10 @@ public final class DaemonCommand implements Callable<Integer> {
             stop.countDown();
         }, "haul-daemon-stop"));
         out.println("haul daemon: listening on " + daemon.url() + " (queue in "
-                + settings.dataDir() + ", files to " + settings.downloadDir() + ")");
+                + (settings.store() == null ? settings.dataDir().toString()
+                        : PostgresJobStore.redact(settings.store()) + ", shared, as "
+                        + daemon.worker())
+                + ", files to " + settings.downloadDir() + ")");
         // the link carries the token: never into the log file of a background daemon
         out.println("haul daemon: web page " + daemon.url() + (background
                 ? " (token in " + settings.dataDir().resolve(TokenFile.NAME) + ")"
@@ -255,6 +293,9 @@ public final class DaemonCommand implements Callable<Integer> {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             if (settings.token() != null) {
                 pb.environment().put("HAUL_TOKEN", settings.token());
+            }
+            if (settings.store() != null) {
+                pb.environment().put("HAUL_STORE", settings.store());
             }
             Process p = pb.start();
             long deadline = System.nanoTime() + START_WAIT.toNanos();

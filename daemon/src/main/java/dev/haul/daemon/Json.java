@@ -210,6 +210,7 @@ final class Json {
             o.putNull("etaSeconds");
         }
         o.put("attempts", job.attempts());
+        o.put("worker", job.worker().orElse(null));
         o.put("createdAt", time(job.createdAt()));
         o.put("updatedAt", time(job.updatedAt()));
         o.put("finishedAt", job.finishedAt().map(Json::time).orElse(null));

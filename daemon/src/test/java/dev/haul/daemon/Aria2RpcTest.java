@@ -152,9 +152,46 @@ class Aria2RpcTest {
         JsonNode filesOf = result("aria2.getFiles", "\"" + gid + "\"");
         assertEquals(file.toString(), filesOf.get(0).path("path").asText());
         assertTrue(error(call("aria2.changeOption", "\"" + gid + "\",{\"max-download-limit\":"
-                + "\"2M\"}")).contains("cannot change max-download-limit"));
+                + "\"2M\"}")).contains("it is completed"));
+        assertTrue(error(call("aria2.changeOption", "\"" + gid + "\",{\"dir\":\"x\"}"))
+                .contains("cannot change dir"));
         assertEquals("OK", result("aria2.changeOption", "\"" + gid + "\",{\"seed-ratio\":\"1\"}")
                 .asText());
+    }
+
+    @Test
+    void changeUriAndChangeOptionChangeWhatAWaitingDownloadFetches() throws Exception {
+        String gone = files.url("/gone.bin"); // 404
+        String gid = result("aria2.addUri", "[\"" + gone + "\"],{\"pause\":\"true\"}")
+                .asText();
+        JsonNode changed = result("aria2.changeUri", "\"" + gid + "\",1,[\"" + gone + "\"],[\""
+                + files.url("/f.bin") + "\",\"" + files.url("/m.bin") + "\"]");
+        assertEquals("[1,2]", changed.toString(), "deleted 1, added 2, as numbers");
+        JsonNode uris = result("aria2.getUris", "\"" + gid + "\"");
+        assertEquals(files.url("/f.bin"), uris.get(0).path("uri").asText());
+        assertEquals(files.url("/m.bin"), uris.get(1).path("uri").asText());
+        // position 0 puts the added URI first: it becomes the URL
+        assertEquals("[0,1]", result("aria2.changeUri", "\"" + gid + "\",1,[],[\""
+                + files.url("/f.bin") + "\"],0").toString());
+        assertEquals("[2,0]", result("aria2.changeUri", "\"" + gid + "\",1,[\""
+                + files.url("/f.bin") + "\",\"" + files.url("/m.bin") + "\"],[]").toString());
+        assertEquals(1, result("aria2.getUris", "\"" + gid + "\"").size());
+        assertTrue(error(call("aria2.changeUri", "\"" + gid + "\",2,[],[]"))
+                .contains("fileIndex"));
+        assertTrue(error(call("aria2.changeUri", "\"" + gid + "\",1,[\"" + files.url("/f.bin")
+                + "\"],[]")).contains("without a URI"));
+        assertEquals("OK", result("aria2.changeOption", "\"" + gid + "\",{\"split\":\"2\","
+                + "\"max-download-limit\":\"10M\",\"header\":[\"X-B: 2\"]}").asText());
+        JsonNode options = result("aria2.getOption", "\"" + gid + "\"");
+        assertEquals("2", options.path("split").asText());
+        assertEquals(Long.toString(10L * 1024 * 1024), options.path("max-download-limit")
+                .asText());
+        assertEquals(gid, result("aria2.unpause", "\"" + gid + "\"").asText());
+        waitFor(gid, "complete");
+        assertArrayEquals(body, Files.readAllBytes(d.downloads.resolve("gone.bin")),
+                "the file chosen when it was added, with the bytes of the new URL");
+        assertEquals("2", files.lastRequest("/f.bin").header("X-B"));
+        assertEquals(0, files.requests("/m.bin").size(), "the removed mirror was never asked");
     }
 
     @Test

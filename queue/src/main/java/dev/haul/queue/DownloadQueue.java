@@ -133,6 +133,18 @@ public final class DownloadQueue implements AutoCloseable {
     private final Object idle = new Object();
     private volatile int maxConcurrentDownloads;
     private volatile boolean closed;
+    /** When the last claim or heartbeat that renewed this daemon's leases was sent. */
+    private Instant renewed;
+    /** The last state published of recent jobs, to tell others' state changes from progress. */
+    private final Map<Long, JobState> seen = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, JobState> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     private DownloadQueue(Builder b) {
         this.store = b.store;
@@ -140,6 +152,14 @@ public final class DownloadQueue implements AutoCloseable {
         this.clock = b.clock;
         this.lease = b.lease;
         this.maxConcurrentDownloads = b.maxConcurrentDownloads;
+        int cap = store.connectionsPerOrigin();
+        if (cap > 0) {
+            // The store counts the connections it granted; an idle kept-alive connection would
+            // be open without being counted, and the JDK's client keeps idle ones it is not
+            // asked about.
+            b.manager.maxConnectionsPerHost(cap).maxIdleConnectionsPerHost(0)
+                    .transport(dev.haul.Transport.HAUL);
+        }
         this.manager = b.manager.maxBytesPerSecond(b.maxBytesPerSecond).build();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "haul-queue"));
         this.events = Executors.newSingleThreadExecutor(r -> thread(r, "haul-queue-events"));
@@ -377,6 +397,52 @@ public final class DownloadQueue implements AutoCloseable {
     }
 
     /**
+     * Changes what a job downloads: its URL and mirrors, headers, expected SHA-256, rate limit
+     * and connections, from {@code request} (start from {@code job.request().newBuilder()}). Its
+     * directory, file, key and credentials stay. A queued, paused or failed job keeps its state;
+     * an active download stops and is queued again at once, and continues from its
+     * {@code .part} under the engine's resume rules: validated against the file's ETag or date,
+     * and started over when the new URL is another host or path (unless the expected SHA-256
+     * vouches for the bytes).
+     *
+     * @param id the job's id
+     * @param request the new request, in the job's directory, without credentials
+     * @return the job afterwards
+     * @throws QueueException {@code NOT_FOUND}, or {@code INVALID_STATE} if it is completed or
+     *     removed
+     * @throws IllegalArgumentException if the directory differs or the request has credentials
+     */
+    public Job update(long id, JobRequest request) {
+        requireOpen();
+        Objects.requireNonNull(request, "request");
+        Job before = store.find(id).orElseThrow(() -> QueueException.notFound(id));
+        if (!request.directory().equals(before.request().directory())) {
+            throw new IllegalArgumentException("a job's directory cannot change: "
+                    + before.request().directory());
+        }
+        if (request.hasCredentials()) {
+            throw new IllegalArgumentException("a job's credentials cannot change; remove it "
+                    + "and add it again");
+        }
+        boolean restart = before.state() == JobState.ACTIVE;
+        if (restart) {
+            pause(id);
+        }
+        Job after;
+        try {
+            after = store.update(id, request, clock.instant());
+        } finally {
+            if (restart) {
+                resume(id);
+            }
+        }
+        if (!restart) {
+            publish(JobEvent.Type.STATE, after);
+        }
+        return live(store.find(id).orElse(after));
+    }
+
+    /**
      * Moves a live job by {@code delta} places: negative toward the front, clamped at both ends.
      *
      * @param id the job's id
@@ -588,7 +654,18 @@ public final class DownloadQueue implements AutoCloseable {
         if (free <= 0) {
             return;
         }
-        for (Job job : store.claim(owner, free, clock.instant(), lease)) {
+        Instant sent = clock.instant();
+        List<Job> claimed = store.claim(owner, free, sent, lease);
+        if (!claimed.isEmpty() && running.isEmpty()) {
+            renewed = sent;
+        }
+        for (Job job : claimed) {
+            if (running.containsKey(job.id())) {
+                // paused and resumed while its download is still stopping: one .part, one
+                // writer. It goes back to the queue; the stopping download's end pumps again.
+                release(List.of(new Running(job)));
+                continue;
+            }
             try {
                 start(job);
             } catch (RuntimeException e) {
@@ -612,6 +689,11 @@ public final class DownloadQueue implements AutoCloseable {
                         + " appeared before the job started; it is not replaced"));
             }
             return;
+        }
+        if (job.attempts() > 1 && job.bytesDone() > 0 && !Files.exists(part)) {
+            LOG.log(System.Logger.Level.INFO, "job " + job.id() + ": " + job.bytesDone()
+                    + " bytes were fetched by an earlier run, but " + part + " is not here (is "
+                    + "the download directory shared by the daemons?): starting from zero");
         }
         JobRequest request = job.request();
         if (job.credentials() != Job.Credentials.NONE) {
@@ -638,8 +720,12 @@ public final class DownloadQueue implements AutoCloseable {
                 .maxBytesPerSecond(request.maxBytesPerSecond())
                 .listener(new Events(r));
         // 0: as `haul get -x auto`, slow start up to 8 where the server proves splitting safe
-        b.connections(request.connections() > 0 ? Connections.fixed(request.connections())
-                : Connections.adaptive(DEFAULT_CONNECTIONS));
+        int max = request.connections() > 0 ? request.connections() : DEFAULT_CONNECTIONS;
+        if (store.connectionsPerOrigin() > 0) {
+            max = Math.max(1, Math.min(max, job.grantedConnections())); // the fleet's grant
+        }
+        b.connections(request.connections() > 0 || max == 1 ? Connections.fixed(max)
+                : Connections.adaptive(max));
         for (java.net.URI mirror : request.mirrors()) {
             b.mirror(dev.haul.Mirror.of(mirror)); // failover; joins only once proven the same
         }
@@ -711,6 +797,10 @@ public final class DownloadQueue implements AutoCloseable {
             finishFailed(job, r.jobProgress(), failureOf(failure));
             return;
         }
+        if (stop == Stop.PAUSE || stop == Stop.REMOVE || stop == Stop.LOST) {
+            // its connections are closed: a fleet's per-host count may give them to others
+            store.stopped(owner, job.id());
+        }
         switch (stop == null ? Stop.SHUTDOWN : stop) {
             case PAUSE -> {
                 store.recordProgress(r.jobProgress(), clock.instant());
@@ -762,25 +852,60 @@ public final class DownloadQueue implements AutoCloseable {
         return true;
     }
 
-    /** Renews leases, reports progress, and claims what the store hands out. Every tick. */
+    /**
+     * Renews leases, reports progress, hears of other daemons' changes, and claims what the
+     * store hands out. Every tick.
+     */
     private void tick() {
         try {
             if (!running.isEmpty()) {
                 List<JobProgress> progress = new ArrayList<>();
-                running.values().forEach(r -> {
-                    if (r.stop == null) {
-                        progress.add(r.jobProgress());
+                running.values().forEach(r -> progress.add(r.jobProgress()));
+                Instant sent = clock.instant();
+                try {
+                    for (long id : store.heartbeat(owner, progress, sent, lease)) {
+                        stop(id, Stop.LOST, false);
                     }
-                });
-                for (long id : store.heartbeat(owner, progress, clock.instant(), lease)) {
-                    stop(id, Stop.LOST, false);
+                    renewed = sent;
+                } catch (RuntimeException e) {
+                    fenceIfLeasesEnding(e);
+                    throw e;
                 }
                 running.values().forEach(this::publishProgress);
             }
+            publishOthers();
             pump();
         } catch (RuntimeException e) {
             // an exception would end the periodic task: log it and try again next tick
             LOG.log(System.Logger.Level.ERROR, "queue tick failed", e);
+        }
+    }
+
+    /**
+     * The store did not answer a heartbeat. Once half the lease has gone by since the last
+     * renewal, every running download stops (its part stays): other daemons may take the jobs
+     * over when the leases end, and a job must never run twice at once, nor its connections be
+     * counted by nobody.
+     */
+    private void fenceIfLeasesEnding(RuntimeException why) {
+        Instant last = renewed;
+        if (last == null || clock.instant().isBefore(last.plus(lease.dividedBy(2)))) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "the queue's store has not renewed this daemon's "
+                + "leases since " + last + " (" + why.getMessage() + "); stopping its "
+                + running.size() + " downloads before the leases end");
+        List.copyOf(running.keySet()).forEach(id -> stop(id, Stop.LOST, false));
+    }
+
+    /** Publishes what other daemons sharing the store changed, so events show the fleet. */
+    private void publishOthers() {
+        for (Job j : store.changes()) {
+            if (running.containsKey(j.id())) {
+                continue; // this daemon's own download: it publishes its own events
+            }
+            JobState before = seen.get(j.id());
+            publish(before == j.state() ? JobEvent.Type.PROGRESS : JobEvent.Type.STATE, j);
         }
     }
 
@@ -875,6 +1000,7 @@ public final class DownloadQueue implements AutoCloseable {
      * order. The lock covers no user code: delivery happens on the event thread.
      */
     private void publish(JobEvent.Type type, Job job) {
+        seen.put(job.id(), job.state());
         synchronized (sequence) {
             JobEvent event = new JobEvent(sequence.incrementAndGet(), type, job);
             try {
@@ -883,6 +1009,15 @@ public final class DownloadQueue implements AutoCloseable {
                 // closed: nobody is listening any more
             }
         }
+    }
+
+    /**
+     * This queue's name in the store's leases (a job's {@link Job#worker()} while it runs here).
+     *
+     * @return the name
+     */
+    public String worker() {
+        return owner;
     }
 
     /**

@@ -36,11 +36,22 @@ public final class Job {
     private final Instant createdAt;
     private final Instant updatedAt;
     private final Instant finishedAt;
+    private final String worker;
+    private final int grantedConnections;
 
     Job(long id, JobRequest request, String fileName, JobState state, long position,
             JobFailure failure, long bytesDone, long totalBytes, double bytesPerSecond,
             int attempts, Credentials credentials, String credentialsRef, Instant createdAt,
             Instant updatedAt, Instant finishedAt) {
+        this(id, request, fileName, state, position, failure, bytesDone, totalBytes,
+                bytesPerSecond, attempts, credentials, credentialsRef, createdAt, updatedAt,
+                finishedAt, null, 0);
+    }
+
+    Job(long id, JobRequest request, String fileName, JobState state, long position,
+            JobFailure failure, long bytesDone, long totalBytes, double bytesPerSecond,
+            int attempts, Credentials credentials, String credentialsRef, Instant createdAt,
+            Instant updatedAt, Instant finishedAt, String worker, int grantedConnections) {
         this.id = id;
         this.request = Objects.requireNonNull(request, "request");
         this.fileName = Objects.requireNonNull(fileName, "fileName");
@@ -56,12 +67,15 @@ public final class Job {
         this.createdAt = Objects.requireNonNull(createdAt, "createdAt");
         this.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
         this.finishedAt = finishedAt;
+        this.worker = worker;
+        this.grantedConnections = grantedConnections;
     }
 
     /** This job with live progress from the running download laid over the stored one. */
     Job withProgress(long done, long total, double speed) {
         return new Job(id, request, fileName, state, position, failure, done, total, speed,
-                attempts, credentials, credentialsRef, createdAt, updatedAt, finishedAt);
+                attempts, credentials, credentialsRef, createdAt, updatedAt, finishedAt, worker,
+                grantedConnections);
     }
 
     /**
@@ -189,6 +203,24 @@ public final class Job {
      */
     public Optional<Instant> finishedAt() {
         return Optional.ofNullable(finishedAt);
+    }
+
+    /**
+     * The daemon that runs an active job (its name in leases, {@code --name}); with a shared
+     * store this tells which worker of the fleet has it.
+     *
+     * @return the worker's name, or empty when no daemon holds the job
+     */
+    public Optional<String> worker() {
+        return Optional.ofNullable(worker);
+    }
+
+    /**
+     * Connections the store granted the job when it was claimed, under a fleet-wide per-host
+     * cap; 0 when the store sets no such cap (the daemon's own cap applies).
+     */
+    int grantedConnections() {
+        return grantedConnections;
     }
 
     String fileName() {

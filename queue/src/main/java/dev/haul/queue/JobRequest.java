@@ -299,6 +299,27 @@ public final class JobRequest {
         }
 
         /**
+         * Replaces the URL to download.
+         *
+         * @param uri an http(s) URL
+         * @return this builder
+         */
+        public Builder uri(URI uri) {
+            this.uri = Uris.checkHttp(Objects.requireNonNull(uri, "uri"), "URL");
+            return this;
+        }
+
+        /**
+         * Drops the mirrors added so far.
+         *
+         * @return this builder
+         */
+        public Builder clearMirrors() {
+            mirrors.clear();
+            return this;
+        }
+
+        /**
          * Adds a mirror: another http(s) URL of the same file, without user information.
          *
          * @param mirror the mirror's URL

@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <p>Every method is one transaction: after a crash the store holds each change whole or not at
  * all. Implementations live in this package: {@link SqliteJobStore} (one daemon at a time, which
- * holds every lease); a PostgreSQL store for fleets claims with {@code FOR UPDATE SKIP LOCKED}.
+ * holds every lease) and {@link PostgresJobStore} (a fleet of daemons on one database, claiming
+ * with {@code FOR UPDATE SKIP LOCKED} and capping connections per host over the fleet).
  * Thread-safe.
  */
 public interface JobStore extends AutoCloseable {
@@ -185,6 +186,19 @@ public interface JobStore extends AutoCloseable {
     Job move(long id, long index, Instant now);
 
     /**
+     * Changes what a job downloads: its URL, mirrors, headers, expected SHA-256, rate limit and
+     * connections from {@code request}; its directory, file, key and credentials stay.
+     *
+     * @param id the job's id
+     * @param request the new request
+     * @param now the time
+     * @return the job afterwards
+     * @throws QueueException {@code NOT_FOUND}, or {@code INVALID_STATE} if it is completed or
+     *     removed
+     */
+    Job update(long id, JobRequest request, Instant now);
+
+    /**
      * The live job's place among the live jobs, from 0.
      *
      * @param id the job's id
@@ -219,6 +233,52 @@ public interface JobStore extends AutoCloseable {
      * @param id the job's id
      */
     void cleaned(long id);
+
+    /**
+     * The download of a job {@code owner} no longer holds (paused, removed or taken over) has
+     * stopped: its connections are closed. A store that caps connections per host over several
+     * daemons counts the job's connections until this call or until the lease ends, whichever
+     * comes first.
+     *
+     * @param owner the daemon's name
+     * @param id the job's id
+     */
+    default void stopped(String owner, long id) {
+    }
+
+    // ---------------------------------------------------------------- fleets
+
+    /**
+     * The most connections the jobs of every daemon sharing this store may hold to one origin
+     * (scheme, host and port of the job's URL) at once; 0 when the store sets no such cap and
+     * each daemon's own {@code maxConnectionsPerHost} is all there is. A claimed job then
+     * carries the connections granted to it, and a daemon must not open more.
+     *
+     * @return the cap, or 0
+     */
+    default int connectionsPerOrigin() {
+        return 0;
+    }
+
+    /**
+     * Jobs that changed since the last call, by any daemon sharing the store, so each daemon's
+     * events show the whole fleet's queue. Empty for a store only one daemon opens.
+     *
+     * @return the changed jobs, each once, as they are now
+     */
+    default List<Job> changes() {
+        return List.of();
+    }
+
+    /**
+     * Database round trips made so far (statements and commits), for benchmarks; -1 when not
+     * counted.
+     *
+     * @return the round trips, or -1
+     */
+    default long roundTrips() {
+        return -1;
+    }
 
     // ---------------------------------------------------------------- credentials
 

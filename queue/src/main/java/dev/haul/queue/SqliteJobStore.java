@@ -1,7 +1,6 @@
 package dev.haul.queue;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -92,7 +91,7 @@ public final class SqliteJobStore implements JobStore {
             + "file_name, headers, sha256, max_bytes_per_second, connections, credentials, "
             + "credentials_ref, "
             + "state, position, failure_code, failure_message, bytes_done, total_bytes, "
-            + "attempts, created_at, updated_at, finished_at";
+            + "attempts, created_at, updated_at, finished_at, owner, 0 AS slots";
     private static final String LIVE = "('queued', 'active', 'paused')";
 
     private final Path directory;
@@ -590,6 +589,30 @@ public final class SqliteJobStore implements JobStore {
     }
 
     @Override
+    public synchronized Job update(long id, JobRequest r, Instant now) {
+        return transaction(() -> {
+            Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
+            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+                    JobState.FAILED);
+            try (PreparedStatement ps = db.prepareStatement("UPDATE jobs SET url = ?,"
+                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
+                    + " connections = ?, updated_at = ? WHERE id = ?")) {
+                int i = 0;
+                ps.setString(++i, r.uri().toString());
+                ps.setString(++i, Codec.mirrors(r.mirrors()));
+                ps.setString(++i, Codec.headers(r.headers()));
+                ps.setString(++i, r.expectedSha256());
+                ps.setLong(++i, r.maxBytesPerSecond());
+                ps.setInt(++i, r.connections());
+                ps.setLong(++i, now.toEpochMilli());
+                ps.setLong(++i, id);
+                ps.executeUpdate();
+            }
+            return read(id).orElseThrow();
+        });
+    }
+
+    @Override
     public synchronized long indexOf(long id) {
         return transaction(() -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT COUNT(*) FROM jobs j, jobs me"
@@ -777,28 +800,6 @@ public final class SqliteJobStore implements JobStore {
     }
 
     private static Job job(ResultSet rs) throws SQLException {
-        JobRequest.Builder b = JobRequest.builder(URI.create(rs.getString("url")),
-                Path.of(rs.getString("directory")));
-        Codec.mirrors(rs.getString("mirrors")).forEach(b::mirror);
-        Codec.headers(rs.getString("headers")).forEach(b::header);
-        b.expectedSha256(rs.getString("sha256"));
-        b.maxBytesPerSecond(rs.getLong("max_bytes_per_second"));
-        b.connections(rs.getInt("connections"));
-        b.key(rs.getString("idempotency_key"));
-        JobState state = JobState.parse(rs.getString("state"));
-        b.paused(state == JobState.PAUSED);
-        Job.Credentials creds = Codec.credentials(rs.getString("credentials"));
-        b.keepCredentials(creds == Job.Credentials.STORED);
-        String code = rs.getString("failure_code");
-        JobFailure failure = code == null ? null
-                : new JobFailure(code, String.valueOf(rs.getString("failure_message")));
-        long finished = rs.getLong("finished_at");
-        Instant finishedAt = rs.wasNull() ? null : Instant.ofEpochMilli(finished);
-        return new Job(rs.getLong("id"), b.build(), rs.getString("file_name"), state,
-                rs.getLong("position"), failure, rs.getLong("bytes_done"),
-                rs.getLong("total_bytes"), 0, rs.getInt("attempts"), creds,
-                rs.getString("credentials_ref"),
-                Instant.ofEpochMilli(rs.getLong("created_at")),
-                Instant.ofEpochMilli(rs.getLong("updated_at")), finishedAt);
+        return Codec.job(rs);
     }
 }

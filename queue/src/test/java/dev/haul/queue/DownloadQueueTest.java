@@ -90,6 +90,47 @@ class DownloadQueueTest {
     }
 
     @Test
+    void updateChangesWhatAJobFetchesAndAnActiveOneContinuesFromItsPart() throws Exception {
+        byte[] body = body(3 * MIB, 21);
+        server.file("/new.bin", body);
+        server.file("/big.bin", body);
+        DownloadQueue q = open(2);
+        // a paused job pointing at nothing: the change makes it fetch the new URL
+        Job paused = q.add(request("/missing.bin").paused(true).build());
+        Job changed = q.update(paused.id(), paused.request().newBuilder()
+                .uri(java.net.URI.create(server.url("/new.bin"))).maxBytesPerSecond(0).build());
+        assertEquals(JobState.PAUSED, changed.state());
+        assertEquals(server.url("/new.bin"), changed.request().uri().toString());
+        q.resume(paused.id());
+        assertEquals(JobState.COMPLETED, q.whenFinished(paused.id()).get(WAIT.toMillis(),
+                TimeUnit.MILLISECONDS).state());
+        assertArrayEquals(body, Files.readAllBytes(paused.file()), "its file, the new bytes");
+        assertTrue(server.requests("/missing.bin").isEmpty());
+
+        // an active job gets a new rate limit: it restarts and continues from its part
+        FileServer.Gate gate = server.hold("/big.bin", MIB);
+        Job active = q.add(request("/big.bin").maxBytesPerSecond(0).build());
+        assertTrue(gate.awaitHeld(WAIT));
+        Job faster = q.update(active.id(), active.request().newBuilder()
+                .maxBytesPerSecond(64L * MIB).build());
+        assertEquals(64L * MIB, faster.request().maxBytesPerSecond());
+        gate.release();
+        Job done = q.whenFinished(active.id()).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(JobState.COMPLETED, done.state(), done::toString);
+        assertArrayEquals(body, Files.readAllBytes(active.file()));
+        List<FileServer.Request> asked = server.requests("/big.bin");
+        assertEquals(2, asked.size(), "stopped once, restarted once");
+        assertTrue(asked.get(1).range() != null && asked.get(1).range().startsWith("bytes="),
+                "the restart continued from the part: " + asked.get(1).range());
+
+        QueueException finished = assertThrows(QueueException.class, () -> q.update(done.id(),
+                done.request()));
+        assertEquals(QueueException.Code.INVALID_STATE, finished.code());
+        assertThrows(IllegalArgumentException.class, () -> q.update(done.id(),
+                JobRequest.builder(server.url("/big.bin"), tmp.resolve("elsewhere")).build()));
+    }
+
+    @Test
     void addsDownloadsAndReportsEachStepInOrder() throws Exception {
         byte[] body = body(200_000, 1);
         server.file("/a.bin", body);

@@ -34,12 +34,19 @@ final class ConnectionPool {
     private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final LongSupplier clock;
+    private final int maxIdlePerKey;
     private final Map<PoolKey, ArrayDeque<Connection>> idle = new HashMap<>();
     private boolean closed;
     private long nextSweep;
 
     ConnectionPool(LongSupplier clock) {
+        this(clock, MAX_IDLE_PER_KEY);
+    }
+
+    /** A pool keeping at most {@code maxIdlePerKey} idle connections per key; 0 keeps none. */
+    ConnectionPool(LongSupplier clock, int maxIdlePerKey) {
         this.clock = clock;
+        this.maxIdlePerKey = maxIdlePerKey;
         this.nextSweep = clock.getAsLong() + SWEEP_NANOS;
     }
 
@@ -84,12 +91,12 @@ final class ConnectionPool {
         c.idleSinceNanos = now;
         List<Connection> evicted = null;
         synchronized (this) {
-            if (closed) {
+            if (closed || maxIdlePerKey == 0) {
                 evicted = List.of(c);
             } else {
                 ArrayDeque<Connection> deque = idle.computeIfAbsent(c.key, k -> new ArrayDeque<>());
                 deque.addFirst(c);
-                if (deque.size() > MAX_IDLE_PER_KEY) {
+                if (deque.size() > maxIdlePerKey) {
                     evicted = new ArrayList<>(List.of(deque.pollLast()));
                 }
                 if (now - nextSweep >= 0) {

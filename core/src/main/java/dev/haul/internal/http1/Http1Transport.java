@@ -62,8 +62,13 @@ public final class Http1Transport implements HttpTransport {
      * only the operating system can end them.
      */
     public Http1Transport(TransportConfig config, LongSupplier clock) {
+        this(config, clock, ConnectionPool.MAX_IDLE_PER_KEY);
+    }
+
+    /** As above, keeping at most {@code maxIdlePerKey} idle connections per key (0: none). */
+    public Http1Transport(TransportConfig config, LongSupplier clock, int maxIdlePerKey) {
         this.config = Objects.requireNonNull(config, "config");
-        this.pool = new ConnectionPool(clock);
+        this.pool = new ConnectionPool(clock, maxIdlePerKey);
         this.connector = new Connector(config, this::tlsContext);
     }
 

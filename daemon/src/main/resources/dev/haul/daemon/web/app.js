@@ -114,7 +114,7 @@ function makeRow(id) {
   const tr = document.createElement("tr");
   tr.dataset.id = id;
   tr.innerHTML = '<td class="id"></td><td class="name"></td>'
-    + '<td><span class="state"></span><div class="failure"></div></td>'
+    + '<td><span class="state"></span><div class="worker"></div><div class="failure"></div></td>'
     + '<td><div class="bar"><div></div></div><small class="bytes"></small></td>'
     + '<td class="speed"></td><td class="eta"></td><td class="actions"></td>';
   return tr;
@@ -126,6 +126,8 @@ function updateRow(tr, j) {
   cell(".name").textContent = j.name;
   cell(".name").title = j.file + "\n" + j.url;
   cell(".state").textContent = j.state;
+  // with a shared queue, which daemon of the fleet runs it
+  cell(".worker").textContent = j.state === "active" && j.worker ? "on " + j.worker : "";
   cell(".failure").textContent = j.failure ? j.failure.code + ": " + j.failure.message : "";
   const pct = j.totalBytes > 0 ? Math.min(100, 100 * j.bytesDone / j.totalBytes)
     : (j.state === "completed" ? 100 : 0);
