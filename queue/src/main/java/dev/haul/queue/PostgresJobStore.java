@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -465,14 +464,14 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public synchronized JobPage list(JobFilter filter) {
         return statement(() -> {
-            String states = " WHERE state IN " + placeholders(filter.states().size());
+            String states = " WHERE state IN " + StoreSql.placeholders(filter.states().size());
             List<Job> jobs = new ArrayList<>();
             long total = 0;
             // one round trip: the total rides on every row (and on none when the page is empty)
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                     + ", COUNT(*) OVER () AS total FROM haul_jobs" + states
                     + " ORDER BY position, id LIMIT ? OFFSET ?")) {
-                int i = bindStates(ps, filter.states(), 1);
+                int i = StoreSql.bindStates(ps, filter.states(), 1);
                 ps.setInt(i++, filter.limit());
                 ps.setLong(i, filter.offset());
                 try (ResultSet rs = query(ps)) {
@@ -485,7 +484,7 @@ public final class PostgresJobStore implements JobStore {
             if (jobs.isEmpty() && filter.offset() > 0) {
                 try (PreparedStatement ps = db.prepareStatement("SELECT COUNT(*) FROM haul_jobs"
                         + states)) {
-                    bindStates(ps, filter.states(), 1);
+                    StoreSql.bindStates(ps, filter.states(), 1);
                     try (ResultSet rs = query(ps)) {
                         total = rs.next() ? rs.getLong(1) : 0;
                     }
@@ -529,7 +528,6 @@ public final class PostgresJobStore implements JobStore {
     }
 
     // ---------------------------------------------------------------- work: claim, lease, finish
-
 
     /** The jobs that may be claimed, the dead daemons' first, in queue order. */
     private static final String CLAIMABLE = "SELECT id, origin, connections, total_bytes"
@@ -791,7 +789,7 @@ public final class PostgresJobStore implements JobStore {
             if (job.state() == JobState.PAUSED) {
                 return job;
             }
-            requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
+            StoreSql.requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
             return setState(id, JobState.PAUSED, now, false);
         });
     }
@@ -803,7 +801,7 @@ public final class PostgresJobStore implements JobStore {
             if (job.state() == JobState.QUEUED || job.state() == JobState.ACTIVE) {
                 return job;
             }
-            requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
+            StoreSql.requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
             try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
                     + " state = 'queued', failure_code = NULL, failure_message = NULL,"
                     + " finished_at = NULL, updated_at = ? WHERE id = ? RETURNING " + COLUMNS)) {
@@ -835,7 +833,7 @@ public final class PostgresJobStore implements JobStore {
                 query(lock).close();
             }
             Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
-            requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
+            StoreSql.requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
             List<long[]> live = new ArrayList<>(); // {id, position} in queue order
             try (PreparedStatement ps = db.prepareStatement("SELECT id, position FROM haul_jobs"
                     + " WHERE state IN " + LIVE + " ORDER BY position, id");
@@ -844,25 +842,16 @@ public final class PostgresJobStore implements JobStore {
                     live.add(new long[] {rs.getLong(1), rs.getLong(2)});
                 }
             }
-            // The live jobs keep their set of positions; only their order changes.
-            long[] positions = live.stream().mapToLong(r -> r[1]).toArray();
-            List<Long> order = new ArrayList<>();
-            live.forEach(r -> order.add(r[0]));
-            order.remove(Long.valueOf(id));
-            order.add((int) Math.min(index, order.size()), id);
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE haul_jobs SET position = ?, updated_at = ? WHERE id = ?")) {
-                boolean any = false;
-                for (int i = 0; i < order.size(); i++) {
-                    if (order.get(i).longValue() != live.get(i)[0]) {
-                        ps.setLong(1, positions[i]);
-                        ps.setLong(2, now.toEpochMilli());
-                        ps.setLong(3, order.get(i));
-                        ps.addBatch();
-                        any = true;
-                    }
+                List<long[]> moves = StoreSql.reorder(live, id, index);
+                for (long[] m : moves) {
+                    ps.setLong(1, m[1]);
+                    ps.setLong(2, now.toEpochMilli());
+                    ps.setLong(3, m[0]);
+                    ps.addBatch();
                 }
-                if (any) {
+                if (!moves.isEmpty()) {
                     roundTrips.incrementAndGet();
                     ps.executeBatch();
                 }
@@ -875,22 +864,15 @@ public final class PostgresJobStore implements JobStore {
     public synchronized Job update(long id, JobRequest r, Instant now) {
         return transaction(() -> {
             Job job = lockJob(id);
-            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+            StoreSql.requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
                     JobState.FAILED);
-            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET url = ?,"
-                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
-                    + " connections = ?, origin = ?, updated_at = ? WHERE id = ? RETURNING "
+            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET "
+                    + StoreSql.CHANGE + ", origin = ?, updated_at = ? WHERE id = ? RETURNING "
                     + COLUMNS)) {
-                int i = 0;
-                ps.setString(++i, r.uri().toString());
-                ps.setString(++i, Codec.mirrors(r.mirrors()));
-                ps.setString(++i, Codec.headers(r.headers()));
-                ps.setString(++i, r.expectedSha256());
-                ps.setLong(++i, r.maxBytesPerSecond());
-                ps.setInt(++i, r.connections());
-                ps.setString(++i, origin(r.uri()));
-                ps.setLong(++i, now.toEpochMilli());
-                ps.setLong(++i, id);
+                int i = StoreSql.bindChange(ps, r, 1);
+                ps.setString(i++, origin(r.uri()));
+                ps.setLong(i++, now.toEpochMilli());
+                ps.setLong(i, id);
                 return one(ps).orElseThrow();
             }
         });
@@ -1177,16 +1159,6 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
-    private static void requireState(Job job, String operation, JobState... allowed) {
-        for (JobState s : allowed) {
-            if (job.state() == s) {
-                return;
-            }
-        }
-        throw new QueueException(QueueException.Code.INVALID_STATE, "cannot " + operation
-                + " job " + job.id() + ": it is " + job.state().wireName());
-    }
-
     private Optional<Job> read(long id) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                 + " FROM haul_jobs WHERE id = ?")) {
@@ -1199,23 +1171,6 @@ public final class PostgresJobStore implements JobStore {
         try (ResultSet rs = query(ps)) {
             return rs.next() ? Optional.of(job(rs)) : Optional.empty();
         }
-    }
-
-    private static String placeholders(int n) {
-        StringJoiner j = new StringJoiner(", ", "(", ")");
-        for (int i = 0; i < n; i++) {
-            j.add("?");
-        }
-        return j.toString();
-    }
-
-    private static int bindStates(PreparedStatement ps, Set<JobState> states, int from)
-            throws SQLException {
-        int i = from;
-        for (JobState s : states) {
-            ps.setString(i++, s.wireName());
-        }
-        return i;
     }
 
     private static Job job(ResultSet rs) throws SQLException {
