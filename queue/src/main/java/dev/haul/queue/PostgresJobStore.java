@@ -210,15 +210,21 @@ public final class PostgresJobStore implements JobStore {
             + " slot_until = NULL, slots = 0";
 
     private final String where;
-    private final Connection db;
-    private final Connection listen;
+    private final String jdbc;
+    private final Properties props;
+    /** Replaced by {@link #reconnect()} after the connection to the server broke. */
+    private Connection db;
+    private Connection listen;
+    private boolean broken;
     private final int connectionsPerOrigin;
     private final AtomicLong roundTrips = new AtomicLong();
     private boolean closed;
 
-    private PostgresJobStore(String where, Connection db, Connection listen,
-            int connectionsPerOrigin) {
+    private PostgresJobStore(String where, String jdbc, Properties props, Connection db,
+            Connection listen, int connectionsPerOrigin) {
         this.where = where;
+        this.jdbc = jdbc;
+        this.props = props;
         this.db = db;
         this.listen = listen;
         this.connectionsPerOrigin = connectionsPerOrigin;
@@ -268,11 +274,8 @@ public final class PostgresJobStore implements JobStore {
             db = DriverManager.getConnection(jdbc, props);
             migrate(db);
             db.setAutoCommit(true);
-            listen = DriverManager.getConnection(jdbc, props);
-            try (Statement s = listen.createStatement()) {
-                s.execute("LISTEN " + CHANNEL);
-            }
-            return new PostgresJobStore(where, db, listen, connectionsPerOrigin);
+            listen = listener(jdbc, props);
+            return new PostgresJobStore(where, jdbc, props, db, listen, connectionsPerOrigin);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(db, e);
             closeQuietly(listen, e);
@@ -284,12 +287,55 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
+    private static Connection listener(String jdbc, Properties props) throws SQLException {
+        Connection c = DriverManager.getConnection(jdbc, props);
+        try (Statement s = c.createStatement()) {
+            s.execute("LISTEN " + CHANNEL);
+        } catch (SQLException e) {
+            closeQuietly(c, e);
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Opens new connections after the old ones broke (the server restarted, a network cut):
+     * the call that found them broken failed; the next one runs on new connections. Nothing is
+     * retried, since a statement that broke may have committed. Changes made while the
+     * listening connection was down are not replayed; the jobs themselves are read afresh.
+     */
+    private void reconnect() throws SQLException {
+        closeQuietly(db, null);
+        closeQuietly(listen, null);
+        db = DriverManager.getConnection(jdbc, props);
+        db.setAutoCommit(true);
+        listen = listener(jdbc, props);
+        broken = false;
+        java.lang.System.getLogger("dev.haul.queue").log(java.lang.System.Logger.Level.INFO,
+                "reconnected to the queue's database at " + where);
+    }
+
+    /** Whether a failure means the connection itself is gone (SQLState class 08, or closed). */
+    private boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        if (state != null && (state.startsWith("08") || state.equals("57P01"))) {
+            return true;
+        }
+        try {
+            return db.isClosed() || listen.isClosed();
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
     private static void closeQuietly(Connection c, Exception e) {
         if (c != null) {
             try {
                 c.close();
             } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+                if (e != null) {
+                    e.addSuppressed(suppressed);
+                }
             }
         }
     }
@@ -951,6 +997,7 @@ public final class PostgresJobStore implements JobStore {
         if (closed) {
             return List.of();
         }
+        connected();
         try {
             PGConnection pg = listen.unwrap(PGConnection.class);
             Set<Long> ids = new LinkedHashSet<>();
@@ -983,6 +1030,9 @@ public final class PostgresJobStore implements JobStore {
                 return jobs;
             });
         } catch (SQLException e) {
+            if (connectionLost(e)) {
+                broken = true;
+            }
             throw new QueueException(QueueException.Code.STORE, "queue database: "
                     + e.getMessage(), e);
         }
@@ -1071,7 +1121,7 @@ public final class PostgresJobStore implements JobStore {
      * is one more round trip.
      */
     private <T> T transaction(Work<T> work) {
-        requireOpen();
+        connected();
         try {
             db.setAutoCommit(false);
             T result = work.run();
@@ -1079,10 +1129,14 @@ public final class PostgresJobStore implements JobStore {
             db.commit();
             return result;
         } catch (SQLException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+            if (e instanceof SQLException q && connectionLost(q)) {
+                broken = true;
+            } else {
+                try {
+                    db.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw failure(e);
         } finally {
@@ -1099,11 +1153,27 @@ public final class PostgresJobStore implements JobStore {
      * the statement is its own transaction, one round trip.
      */
     private <T> T statement(Work<T> work) {
-        requireOpen();
+        connected();
         try {
             return work.run();
         } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException q && connectionLost(q)) {
+                broken = true;
+            }
             throw failure(e);
+        }
+    }
+
+    /** Open, and on working connections: new ones if the last call found them broken. */
+    private void connected() {
+        requireOpen();
+        if (broken) {
+            try {
+                reconnect();
+            } catch (SQLException e) {
+                throw new QueueException(QueueException.Code.STORE, "cannot reconnect to the "
+                        + "queue's database at " + where + ": " + e.getMessage(), e);
+            }
         }
     }
 
