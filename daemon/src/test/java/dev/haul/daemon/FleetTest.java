@@ -81,43 +81,50 @@ class FleetTest {
                         "--lease", "3", "-j", "3"));
             }
             DaemonProcess w1 = daemons.get(0);
-            DaemonProcess w2 = daemons.get(1);
-            DaemonProcess w3 = daemons.get(2);
-            Http.Answer added = w1.http.post("/api/v1/jobs/batch", batch + "]}");
+            // added through w2, which claims at once (the others at their next heartbeat), so
+            // w2 surely runs jobs: among them the first big one, long enough to be seen
+            Http.Answer added = daemons.get(1).http.post("/api/v1/jobs/batch", batch + "]}");
             assertEquals(201, added.status(), added::toString);
 
-            // w1's API shows jobs that w2 runs, with their progress: the fleet's queue
+            // w1's API shows jobs that the other daemons run, with their progress: the fleet's
+            // queue. Which daemon gets which job is the claims' race; the one killed is w2 or
+            // w3, whichever is seen running a job with bytes done.
+            String[] victimName = new String[1];
             Poll.until(() -> {
                 for (JsonNode j : w1.http.get("/api/v1/jobs?state=active").json().path("jobs")) {
-                    if (j.path("worker").asText().equals("w2") && j.path("bytesDone").asLong() > 0) {
+                    String w = j.path("worker").asText();
+                    if ((w.equals("w2") || w.equals("w3")) && j.path("bytesDone").asLong() > 0) {
+                        victimName[0] = w;
                         return true;
                     }
                 }
                 return false;
-            }, WAIT, "w1 shows a job running on w2 with bytes done");
+            }, WAIT, "w1 shows a job running on w2 or w3 with bytes done");
+            DaemonProcess victim = daemons.get(victimName[0].equals("w2") ? 1 : 2);
+            DaemonProcess survivor = daemons.get(victimName[0].equals("w2") ? 2 : 1);
 
-            w2.kill();
+            victim.kill();
             Set<Long> orphaned = new HashSet<>();
             try (Connection c = db.connect(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT id FROM haul_jobs WHERE owner = 'w2'"
-                         + " AND state = 'active'")) {
+                 ResultSet rs = s.executeQuery("SELECT id FROM haul_jobs WHERE owner = '"
+                         + victimName[0] + "' AND state = 'active'")) {
                 while (rs.next()) {
                     orphaned.add(rs.getLong(1));
                 }
             }
-            assertFalse(orphaned.isEmpty(), "w2 held jobs when it died");
-            // w1 waits on an orphaned job: it finishes on w3 or w1, and w1 hears of it
+            assertFalse(orphaned.isEmpty(), victimName[0] + " held jobs when it died");
+            // w1 waits on an orphaned job: it finishes on w1 or the survivor, and w1 hears of it
             long watched = orphaned.iterator().next();
             CompletableFuture<JsonNode> waited = CompletableFuture.supplyAsync(() ->
                     w1.http.get("/api/v1/jobs/" + watched + "/wait?timeout=100").json());
 
-            Poll.until(() -> w3.http.get("/api/v1/stats").json().path("jobs")
+            Poll.until(() -> survivor.http.get("/api/v1/stats").json().path("jobs")
                     .path("completed").asLong() == 30, WAIT, "all 30 jobs completed");
             JsonNode watchedJob = waited.get(30, TimeUnit.SECONDS);
             assertEquals("completed", watchedJob.path("state").asText(), watchedJob::toString);
 
             // every job completed once, with its own bytes, nothing else left in the directory
-            JsonNode all = w3.http.get("/api/v1/jobs?limit=100").json();
+            JsonNode all = survivor.http.get("/api/v1/jobs?limit=100").json();
             assertEquals(30, all.path("total").asLong(), "no job lost or added twice");
             int claims = 0;
             for (JsonNode j : all.path("jobs")) {
@@ -142,10 +149,10 @@ class FleetTest {
                     + server.maxOpen());
             assertTrue(server.maxOpen() >= 2, "the fleet did fetch in parallel: "
                     + server.maxOpen());
-            System.out.printf("fleet: 30 jobs on 3 daemons, w2 killed holding %d; %d "
-                    + "connections accepted, at most %d open at once (cap %d)%n",
+            System.out.printf("fleet: 30 jobs on 3 daemons, %s killed holding %d; %d "
+                    + "connections accepted, at most %d open at once (cap %d)%n", victimName[0],
                     orphaned.size(), server.accepted(), server.maxOpen(), CAP);
-            for (DaemonProcess d : List.of(w1, w3)) {
+            for (DaemonProcess d : List.of(w1, survivor)) {
                 assertEquals(0, d.terminate(Duration.ofSeconds(30)));
             }
         } finally {

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -211,15 +210,21 @@ public final class PostgresJobStore implements JobStore {
             + " slot_until = NULL, slots = 0";
 
     private final String where;
-    private final Connection db;
-    private final Connection listen;
+    private final String jdbc;
+    private final Properties props;
+    /** Replaced by {@link #reconnect()} after the connection to the server broke. */
+    private Connection db;
+    private Connection listen;
+    private boolean broken;
     private final int connectionsPerOrigin;
     private final AtomicLong roundTrips = new AtomicLong();
     private boolean closed;
 
-    private PostgresJobStore(String where, Connection db, Connection listen,
-            int connectionsPerOrigin) {
+    private PostgresJobStore(String where, String jdbc, Properties props, Connection db,
+            Connection listen, int connectionsPerOrigin) {
         this.where = where;
+        this.jdbc = jdbc;
+        this.props = props;
         this.db = db;
         this.listen = listen;
         this.connectionsPerOrigin = connectionsPerOrigin;
@@ -269,11 +274,8 @@ public final class PostgresJobStore implements JobStore {
             db = DriverManager.getConnection(jdbc, props);
             migrate(db);
             db.setAutoCommit(true);
-            listen = DriverManager.getConnection(jdbc, props);
-            try (Statement s = listen.createStatement()) {
-                s.execute("LISTEN " + CHANNEL);
-            }
-            return new PostgresJobStore(where, db, listen, connectionsPerOrigin);
+            listen = listener(jdbc, props);
+            return new PostgresJobStore(where, jdbc, props, db, listen, connectionsPerOrigin);
         } catch (SQLException | RuntimeException e) {
             closeQuietly(db, e);
             closeQuietly(listen, e);
@@ -285,12 +287,55 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
+    private static Connection listener(String jdbc, Properties props) throws SQLException {
+        Connection c = DriverManager.getConnection(jdbc, props);
+        try (Statement s = c.createStatement()) {
+            s.execute("LISTEN " + CHANNEL);
+        } catch (SQLException e) {
+            closeQuietly(c, e);
+            throw e;
+        }
+        return c;
+    }
+
+    /**
+     * Opens new connections after the old ones broke (the server restarted, a network cut):
+     * the call that found them broken failed; the next one runs on new connections. Nothing is
+     * retried, since a statement that broke may have committed. Changes made while the
+     * listening connection was down are not replayed; the jobs themselves are read afresh.
+     */
+    private void reconnect() throws SQLException {
+        closeQuietly(db, null);
+        closeQuietly(listen, null);
+        db = DriverManager.getConnection(jdbc, props);
+        db.setAutoCommit(true);
+        listen = listener(jdbc, props);
+        broken = false;
+        java.lang.System.getLogger("dev.haul.queue").log(java.lang.System.Logger.Level.INFO,
+                "reconnected to the queue's database at " + where);
+    }
+
+    /** Whether a failure means the connection itself is gone (SQLState class 08, or closed). */
+    private boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        if (state != null && (state.startsWith("08") || state.equals("57P01"))) {
+            return true;
+        }
+        try {
+            return db.isClosed() || listen.isClosed();
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
     private static void closeQuietly(Connection c, Exception e) {
         if (c != null) {
             try {
                 c.close();
             } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+                if (e != null) {
+                    e.addSuppressed(suppressed);
+                }
             }
         }
     }
@@ -465,14 +510,14 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public synchronized JobPage list(JobFilter filter) {
         return statement(() -> {
-            String states = " WHERE state IN " + placeholders(filter.states().size());
+            String states = " WHERE state IN " + StoreSql.placeholders(filter.states().size());
             List<Job> jobs = new ArrayList<>();
             long total = 0;
             // one round trip: the total rides on every row (and on none when the page is empty)
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                     + ", COUNT(*) OVER () AS total FROM haul_jobs" + states
                     + " ORDER BY position, id LIMIT ? OFFSET ?")) {
-                int i = bindStates(ps, filter.states(), 1);
+                int i = StoreSql.bindStates(ps, filter.states(), 1);
                 ps.setInt(i++, filter.limit());
                 ps.setLong(i, filter.offset());
                 try (ResultSet rs = query(ps)) {
@@ -485,7 +530,7 @@ public final class PostgresJobStore implements JobStore {
             if (jobs.isEmpty() && filter.offset() > 0) {
                 try (PreparedStatement ps = db.prepareStatement("SELECT COUNT(*) FROM haul_jobs"
                         + states)) {
-                    bindStates(ps, filter.states(), 1);
+                    StoreSql.bindStates(ps, filter.states(), 1);
                     try (ResultSet rs = query(ps)) {
                         total = rs.next() ? rs.getLong(1) : 0;
                     }
@@ -529,7 +574,6 @@ public final class PostgresJobStore implements JobStore {
     }
 
     // ---------------------------------------------------------------- work: claim, lease, finish
-
 
     /** The jobs that may be claimed, the dead daemons' first, in queue order. */
     private static final String CLAIMABLE = "SELECT id, origin, connections, total_bytes"
@@ -791,7 +835,7 @@ public final class PostgresJobStore implements JobStore {
             if (job.state() == JobState.PAUSED) {
                 return job;
             }
-            requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
+            StoreSql.requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
             return setState(id, JobState.PAUSED, now, false);
         });
     }
@@ -803,7 +847,7 @@ public final class PostgresJobStore implements JobStore {
             if (job.state() == JobState.QUEUED || job.state() == JobState.ACTIVE) {
                 return job;
             }
-            requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
+            StoreSql.requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
             try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET"
                     + " state = 'queued', failure_code = NULL, failure_message = NULL,"
                     + " finished_at = NULL, updated_at = ? WHERE id = ? RETURNING " + COLUMNS)) {
@@ -835,7 +879,7 @@ public final class PostgresJobStore implements JobStore {
                 query(lock).close();
             }
             Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
-            requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
+            StoreSql.requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
             List<long[]> live = new ArrayList<>(); // {id, position} in queue order
             try (PreparedStatement ps = db.prepareStatement("SELECT id, position FROM haul_jobs"
                     + " WHERE state IN " + LIVE + " ORDER BY position, id");
@@ -844,25 +888,16 @@ public final class PostgresJobStore implements JobStore {
                     live.add(new long[] {rs.getLong(1), rs.getLong(2)});
                 }
             }
-            // The live jobs keep their set of positions; only their order changes.
-            long[] positions = live.stream().mapToLong(r -> r[1]).toArray();
-            List<Long> order = new ArrayList<>();
-            live.forEach(r -> order.add(r[0]));
-            order.remove(Long.valueOf(id));
-            order.add((int) Math.min(index, order.size()), id);
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE haul_jobs SET position = ?, updated_at = ? WHERE id = ?")) {
-                boolean any = false;
-                for (int i = 0; i < order.size(); i++) {
-                    if (order.get(i).longValue() != live.get(i)[0]) {
-                        ps.setLong(1, positions[i]);
-                        ps.setLong(2, now.toEpochMilli());
-                        ps.setLong(3, order.get(i));
-                        ps.addBatch();
-                        any = true;
-                    }
+                List<long[]> moves = StoreSql.reorder(live, id, index);
+                for (long[] m : moves) {
+                    ps.setLong(1, m[1]);
+                    ps.setLong(2, now.toEpochMilli());
+                    ps.setLong(3, m[0]);
+                    ps.addBatch();
                 }
-                if (any) {
+                if (!moves.isEmpty()) {
                     roundTrips.incrementAndGet();
                     ps.executeBatch();
                 }
@@ -875,22 +910,15 @@ public final class PostgresJobStore implements JobStore {
     public synchronized Job update(long id, JobRequest r, Instant now) {
         return transaction(() -> {
             Job job = lockJob(id);
-            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+            StoreSql.requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
                     JobState.FAILED);
-            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET url = ?,"
-                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
-                    + " connections = ?, origin = ?, updated_at = ? WHERE id = ? RETURNING "
+            try (PreparedStatement ps = db.prepareStatement("UPDATE haul_jobs SET "
+                    + StoreSql.CHANGE + ", origin = ?, updated_at = ? WHERE id = ? RETURNING "
                     + COLUMNS)) {
-                int i = 0;
-                ps.setString(++i, r.uri().toString());
-                ps.setString(++i, Codec.mirrors(r.mirrors()));
-                ps.setString(++i, Codec.headers(r.headers()));
-                ps.setString(++i, r.expectedSha256());
-                ps.setLong(++i, r.maxBytesPerSecond());
-                ps.setInt(++i, r.connections());
-                ps.setString(++i, origin(r.uri()));
-                ps.setLong(++i, now.toEpochMilli());
-                ps.setLong(++i, id);
+                int i = StoreSql.bindChange(ps, r, 1);
+                ps.setString(i++, origin(r.uri()));
+                ps.setLong(i++, now.toEpochMilli());
+                ps.setLong(i, id);
                 return one(ps).orElseThrow();
             }
         });
@@ -969,6 +997,7 @@ public final class PostgresJobStore implements JobStore {
         if (closed) {
             return List.of();
         }
+        connected();
         try {
             PGConnection pg = listen.unwrap(PGConnection.class);
             Set<Long> ids = new LinkedHashSet<>();
@@ -1001,6 +1030,9 @@ public final class PostgresJobStore implements JobStore {
                 return jobs;
             });
         } catch (SQLException e) {
+            if (connectionLost(e)) {
+                broken = true;
+            }
             throw new QueueException(QueueException.Code.STORE, "queue database: "
                     + e.getMessage(), e);
         }
@@ -1089,7 +1121,7 @@ public final class PostgresJobStore implements JobStore {
      * is one more round trip.
      */
     private <T> T transaction(Work<T> work) {
-        requireOpen();
+        connected();
         try {
             db.setAutoCommit(false);
             T result = work.run();
@@ -1097,10 +1129,14 @@ public final class PostgresJobStore implements JobStore {
             db.commit();
             return result;
         } catch (SQLException | RuntimeException e) {
-            try {
-                db.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
+            if (e instanceof SQLException q && connectionLost(q)) {
+                broken = true;
+            } else {
+                try {
+                    db.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
             }
             throw failure(e);
         } finally {
@@ -1117,11 +1153,27 @@ public final class PostgresJobStore implements JobStore {
      * the statement is its own transaction, one round trip.
      */
     private <T> T statement(Work<T> work) {
-        requireOpen();
+        connected();
         try {
             return work.run();
         } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException q && connectionLost(q)) {
+                broken = true;
+            }
             throw failure(e);
+        }
+    }
+
+    /** Open, and on working connections: new ones if the last call found them broken. */
+    private void connected() {
+        requireOpen();
+        if (broken) {
+            try {
+                reconnect();
+            } catch (SQLException e) {
+                throw new QueueException(QueueException.Code.STORE, "cannot reconnect to the "
+                        + "queue's database at " + where + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -1177,16 +1229,6 @@ public final class PostgresJobStore implements JobStore {
         }
     }
 
-    private static void requireState(Job job, String operation, JobState... allowed) {
-        for (JobState s : allowed) {
-            if (job.state() == s) {
-                return;
-            }
-        }
-        throw new QueueException(QueueException.Code.INVALID_STATE, "cannot " + operation
-                + " job " + job.id() + ": it is " + job.state().wireName());
-    }
-
     private Optional<Job> read(long id) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                 + " FROM haul_jobs WHERE id = ?")) {
@@ -1199,23 +1241,6 @@ public final class PostgresJobStore implements JobStore {
         try (ResultSet rs = query(ps)) {
             return rs.next() ? Optional.of(job(rs)) : Optional.empty();
         }
-    }
-
-    private static String placeholders(int n) {
-        StringJoiner j = new StringJoiner(", ", "(", ")");
-        for (int i = 0; i < n; i++) {
-            j.add("?");
-        }
-        return j.toString();
-    }
-
-    private static int bindStates(PreparedStatement ps, Set<JobState> states, int from)
-            throws SQLException {
-        int i = from;
-        for (JobState s : states) {
-            ps.setString(i++, s.wireName());
-        }
-        return i;
     }
 
     private static Job job(ResultSet rs) throws SQLException {

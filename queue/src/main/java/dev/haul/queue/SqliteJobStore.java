@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
 
 /**
  * The default {@link JobStore}: an embedded SQLite database, {@code queue.db}, in a directory of
@@ -310,10 +309,10 @@ public final class SqliteJobStore implements JobStore {
     @Override
     public synchronized JobPage list(JobFilter filter) {
         return transaction(() -> {
-            String where = " WHERE state IN " + placeholders(filter.states().size());
+            String where = " WHERE state IN " + StoreSql.placeholders(filter.states().size());
             long total;
             try (PreparedStatement ps = db.prepareStatement("SELECT COUNT(*) FROM jobs" + where)) {
-                bindStates(ps, filter.states(), 1);
+                StoreSql.bindStates(ps, filter.states(), 1);
                 try (ResultSet rs = ps.executeQuery()) {
                     total = rs.next() ? rs.getLong(1) : 0;
                 }
@@ -321,7 +320,7 @@ public final class SqliteJobStore implements JobStore {
             List<Job> jobs = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS + " FROM jobs"
                     + where + " ORDER BY position, id LIMIT ? OFFSET ?")) {
-                int i = bindStates(ps, filter.states(), 1);
+                int i = StoreSql.bindStates(ps, filter.states(), 1);
                 ps.setInt(i++, filter.limit());
                 ps.setLong(i, filter.offset());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -518,7 +517,7 @@ public final class SqliteJobStore implements JobStore {
             if (job.state() == JobState.PAUSED) {
                 return job;
             }
-            requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
+            StoreSql.requireState(job, "pause", JobState.QUEUED, JobState.ACTIVE);
             setState(id, JobState.PAUSED, now);
             return read(id).orElseThrow();
         });
@@ -531,7 +530,7 @@ public final class SqliteJobStore implements JobStore {
             if (job.state() == JobState.QUEUED || job.state() == JobState.ACTIVE) {
                 return job;
             }
-            requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
+            StoreSql.requireState(job, "resume", JobState.PAUSED, JobState.FAILED);
             try (PreparedStatement ps = db.prepareStatement("UPDATE jobs SET state = 'queued',"
                     + " failure_code = NULL, failure_message = NULL, finished_at = NULL,"
                     + " updated_at = ? WHERE id = ?")) {
@@ -556,7 +555,7 @@ public final class SqliteJobStore implements JobStore {
         }
         return transaction(() -> {
             Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
-            requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
+            StoreSql.requireState(job, "move", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED);
             List<long[]> live = new ArrayList<>(); // {id, position} in queue order
             try (Statement s = db.createStatement();
                  ResultSet rs = s.executeQuery("SELECT id, position FROM jobs WHERE state IN "
@@ -565,24 +564,18 @@ public final class SqliteJobStore implements JobStore {
                     live.add(new long[] {rs.getLong(1), rs.getLong(2)});
                 }
             }
-            // The live jobs keep their set of positions; only their order changes, so the
-            // finished jobs between them and every later add stay where they are.
-            long[] positions = live.stream().mapToLong(r -> r[1]).toArray();
-            List<Long> order = new ArrayList<>();
-            live.forEach(r -> order.add(r[0]));
-            order.remove(Long.valueOf(id));
-            order.add((int) Math.min(index, order.size()), id);
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE jobs SET position = ?, updated_at = ? WHERE id = ?")) {
-                for (int i = 0; i < order.size(); i++) {
-                    if (order.get(i).longValue() != live.get(i)[0]) {
-                        ps.setLong(1, positions[i]);
-                        ps.setLong(2, now.toEpochMilli());
-                        ps.setLong(3, order.get(i));
-                        ps.addBatch();
-                    }
+                List<long[]> moves = StoreSql.reorder(live, id, index);
+                for (long[] m : moves) {
+                    ps.setLong(1, m[1]);
+                    ps.setLong(2, now.toEpochMilli());
+                    ps.setLong(3, m[0]);
+                    ps.addBatch();
                 }
-                ps.executeBatch();
+                if (!moves.isEmpty()) {
+                    ps.executeBatch();
+                }
             }
             return read(id).orElseThrow();
         });
@@ -592,20 +585,13 @@ public final class SqliteJobStore implements JobStore {
     public synchronized Job update(long id, JobRequest r, Instant now) {
         return transaction(() -> {
             Job job = read(id).orElseThrow(() -> QueueException.notFound(id));
-            requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
+            StoreSql.requireState(job, "change", JobState.QUEUED, JobState.ACTIVE, JobState.PAUSED,
                     JobState.FAILED);
-            try (PreparedStatement ps = db.prepareStatement("UPDATE jobs SET url = ?,"
-                    + " mirrors = ?, headers = ?, sha256 = ?, max_bytes_per_second = ?,"
-                    + " connections = ?, updated_at = ? WHERE id = ?")) {
-                int i = 0;
-                ps.setString(++i, r.uri().toString());
-                ps.setString(++i, Codec.mirrors(r.mirrors()));
-                ps.setString(++i, Codec.headers(r.headers()));
-                ps.setString(++i, r.expectedSha256());
-                ps.setLong(++i, r.maxBytesPerSecond());
-                ps.setInt(++i, r.connections());
-                ps.setLong(++i, now.toEpochMilli());
-                ps.setLong(++i, id);
+            try (PreparedStatement ps = db.prepareStatement("UPDATE jobs SET " + StoreSql.CHANGE
+                    + ", updated_at = ? WHERE id = ?")) {
+                int i = StoreSql.bindChange(ps, r, 1);
+                ps.setLong(i++, now.toEpochMilli());
+                ps.setLong(i, id);
                 ps.executeUpdate();
             }
             return read(id).orElseThrow();
@@ -758,16 +744,6 @@ public final class SqliteJobStore implements JobStore {
         }
     }
 
-    private static void requireState(Job job, String operation, JobState... allowed) {
-        for (JobState s : allowed) {
-            if (job.state() == s) {
-                return;
-            }
-        }
-        throw new QueueException(QueueException.Code.INVALID_STATE, "cannot " + operation
-                + " job " + job.id() + ": it is " + job.state().wireName());
-    }
-
     private Optional<Job> read(long id) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("SELECT " + COLUMNS
                 + " FROM jobs WHERE id = ?")) {
@@ -780,23 +756,6 @@ public final class SqliteJobStore implements JobStore {
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(job(rs)) : Optional.empty();
         }
-    }
-
-    private static String placeholders(int n) {
-        StringJoiner j = new StringJoiner(", ", "(", ")");
-        for (int i = 0; i < n; i++) {
-            j.add("?");
-        }
-        return j.toString();
-    }
-
-    private static int bindStates(PreparedStatement ps, Set<JobState> states, int from)
-            throws SQLException {
-        int i = from;
-        for (JobState s : states) {
-            ps.setString(i++, s.wireName());
-        }
-        return i;
     }
 
     private static Job job(ResultSet rs) throws SQLException {

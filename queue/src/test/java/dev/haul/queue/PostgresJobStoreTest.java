@@ -349,6 +349,43 @@ class PostgresJobStoreTest {
     }
 
     @Test
+    void aLostConnectionFailsOneCallAndTheNextReconnects() throws Exception {
+        PostgresJobStore a = open(0);
+        PostgresJobStore b = open(0);
+        long id = add(a, 1, "example.com", 1).get(0).id();
+        // the server ends every session of this database but the test's own, as a restart or
+        // an administrator's pg_terminate_backend would
+        try (Connection c = db.connect(); Statement s = c.createStatement()) {
+            s.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND pid <> pg_backend_pid()").close();
+            // pg_terminate_backend only signals: wait (bounded) until the sessions are gone
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int left = -1;
+            while (left != 0 && System.nanoTime() < until) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+                    rs.next();
+                    left = rs.getInt(1);
+                }
+            }
+            assertEquals(0, left, "the sessions ended");
+        }
+        QueueException lost = assertThrows(QueueException.class, () -> a.find(id));
+        assertEquals(QueueException.Code.STORE, lost.code());
+        assertEquals(JobState.QUEUED, a.find(id).orElseThrow().state(), "reconnected");
+        // a claim on the new connections, and the other store still hears of it
+        assertThrows(QueueException.class, b::changes);
+        b.changes();
+        assertEquals(1, a.claim("a", 1, T0, LEASE).size());
+        List<Job> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seen.isEmpty() && System.nanoTime() < deadline) {
+            seen.addAll(b.changes());
+        }
+        assertEquals(JobState.ACTIVE, seen.get(seen.size() - 1).state());
+    }
+
+    @Test
     void theSchemaIsMigratedOnceAndANewerOneIsRefused() throws Exception {
         open(0);
         open(0);
