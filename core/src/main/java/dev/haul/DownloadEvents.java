@@ -76,6 +76,12 @@ final class DownloadEvents<T> implements TransferEvents {
     }
 
     @Override
+    public void sourceChanged(DownloadException cause, URI from, URI to)
+            throws DownloadException {
+        call("onSourceChanged", l -> l.onSourceChanged(download, cause, from, to));
+    }
+
+    @Override
     public void retry(DownloadException cause, int nextAttempt, Duration delay, long resumeFrom)
             throws DownloadException {
         call("onRetry", l -> l.onRetry(download, cause, nextAttempt, delay, resumeFrom));

@@ -1,5 +1,6 @@
 package dev.haul;
 
+import java.net.URI;
 import java.time.Duration;
 
 /**
@@ -64,6 +65,20 @@ public interface DownloadListener {
      * @param progress the progress so far
      */
     default void onProgress(Download<?> download, Progress progress) {
+    }
+
+    /**
+     * The current source (the request's URL or one of its mirrors) failed, and the next attempt
+     * goes to another source at once, without spending a retry of the retry policy;
+     * {@link #onRetry} follows for that attempt, with no delay.
+     *
+     * @param download the download this event is about
+     * @param cause why the source failed
+     * @param from the source that failed, without user information
+     * @param to the source the next attempt goes to, without user information
+     */
+    default void onSourceChanged(Download<?> download, DownloadException cause, URI from,
+                                 URI to) {
     }
 
     /**

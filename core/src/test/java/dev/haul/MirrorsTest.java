@@ -86,11 +86,21 @@ class MirrorsTest {
         a.always("/f", Responses.notFound());
         b.handle("/f", ServeBytes.of(body).etag(ETAG));
         String refused = "http://127.0.0.1:" + closedPort() + "/f";
+        List<String> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
         DownloadRequest r = DownloadRequest.builder(refused).mirror(a.url("/f"))
-                .mirror(b.url("/f")).build();
+                .mirror(b.url("/f")).listener(new DownloadListener() {
+                    @Override
+                    public void onSourceChanged(Download<?> d, DownloadException cause,
+                            java.net.URI from, java.net.URI to) {
+                        changes.add(from + " -> " + to + " " + cause.reason());
+                    }
+                }).build();
         try (DownloadManager m = manager()) {
             assertArrayEquals(body, mode.run(m, r, dir.resolve("out")));
         }
+        assertEquals(List.of(refused + " -> " + a.url("/f") + " CONNECT",
+                a.url("/f") + " -> " + b.url("/f") + " HTTP_STATUS"), changes,
+                "each failover is reported with both sources");
         assertEquals(1, a.requests("/f").size(), "the 404 mirror was asked once");
         assertEquals(1, b.requests("/f").size(), "the good mirror served it whole");
         if (mode == Mode.FILE) {

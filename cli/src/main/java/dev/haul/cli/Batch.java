@@ -225,10 +225,28 @@ final class Batch implements ProgressRenderer.Board, DownloadListener {
     }
 
     @Override
+    public void onSourceChanged(Download<?> download, DownloadException cause,
+                                java.net.URI from, java.net.URI to) {
+        Job job = byId.get(download.id());
+        if (job == null) {
+            return;
+        }
+        String line = job.label + ": " + from.getHost() + " failed (" + reasonText(cause)
+                + "); trying another source, " + to;
+        job.retries.add(line);
+        job.sourceChanged = true; // the onRetry that follows for it says nothing new
+        out.info(line);
+    }
+
+    @Override
     public void onRetry(Download<?> download, DownloadException cause, int nextAttempt,
                         Duration delay, long resumeFrom) {
         Job job = byId.get(download.id());
         if (job == null) {
+            return;
+        }
+        if (job.sourceChanged) {
+            job.sourceChanged = false;
             return;
         }
         String line = "retry " + job.label

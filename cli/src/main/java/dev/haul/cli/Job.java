@@ -43,6 +43,8 @@ final class Job {
     volatile Download<?> download;
     volatile long startNanos;
     final List<String> retries = new CopyOnWriteArrayList<>();
+    /** A failover to another source was just reported: the retry event after it is not. */
+    volatile boolean sourceChanged;
     volatile DownloadResult<?> result;
     volatile Failure failure;
     final CompletableFuture<Void> finished = new CompletableFuture<>();

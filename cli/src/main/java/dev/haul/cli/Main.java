@@ -170,6 +170,15 @@ public final class Main implements Callable<Integer> {
         return new Main(stdin, stdout, stderr, Terminal.NONE, env, null).run(args);
     }
 
+    /** {@code -V} on every subcommand (daemon, add, ...) prints what {@code haul -V} does. */
+    private static void versionEverywhere(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.versionProvider() == null && spec.version().length == 0) {
+            spec.versionProvider(new Version());
+        }
+        cl.getSubcommands().values().forEach(Main::versionEverywhere);
+    }
+
     int run(String... args) {
         CommandLine cl = new CommandLine(this);
         cl.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
@@ -182,6 +191,7 @@ public final class Main implements Callable<Integer> {
             c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
                     .exitCodeList(codes);
         }
+        versionEverywhere(cl);
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
             stderr.println("haul: " + ProgressRenderer.oneLine(ex.getMessage()) + " (see '" + cmd

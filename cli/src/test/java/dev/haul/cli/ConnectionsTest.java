@@ -149,6 +149,14 @@ class ConnectionsTest {
         assertArrayEquals(body, Files.readAllBytes(out()));
         assertFalse(server.requests("/copy").isEmpty());
         assertEquals(List.of("out.bin"), listing(dir));
+
+        // not quiet: the failover says what it is, not "retry ... attempt 2"
+        CliRun loud = CliRun.of("get", server.url("/gone"), "--mirror", server.url("/copy"),
+                "-o", dir.resolve("again.bin").toString(), "--retries", "0");
+        assertEquals(0, loud.code(), loud::toString);
+        assertTrue(loud.stderr().contains("trying another source, " + server.url("/copy")),
+                loud::toString);
+        assertFalse(loud.stderr().contains("attempt 2"), loud::toString);
     }
 
     @Test

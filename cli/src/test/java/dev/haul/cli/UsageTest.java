@@ -49,6 +49,22 @@ class UsageTest {
 
     @Test
     @Timeout(5)
+    void everySubcommandPrintsTheVersion() {
+        String main = CliRun.of("--version").stdoutText();
+        assertTrue(main.startsWith("haul "), main);
+        for (String[] args : new String[][] {{"daemon", "-V"}, {"daemon", "start", "-V"},
+            {"add", "-V"}, {"get", "-V"}}) {
+            CliRun run = CliRun.of(args);
+            assertEquals(0, run.code(), String.join(" ", args));
+            assertEquals(main, run.stdoutText(), String.join(" ", args));
+        }
+        String daemonHelp = CliRun.of("daemon", "--help").stdoutText();
+        assertTrue(daemonHelp.contains("/jsonrpc") && daemonHelp.contains("--store"),
+                daemonHelp);
+    }
+
+    @Test
+    @Timeout(5)
     void getHelpListsEveryContractFlag() {
         CliRun run = CliRun.of("get", "--help");
         assertTrue(run.stdoutText().contains("Run it again until everything is there"), run.stdoutText());

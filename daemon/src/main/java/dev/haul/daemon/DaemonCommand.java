@@ -40,7 +40,10 @@ import picocli.CommandLine.Option;
             "  haul daemon stop               stops the running daemon",
             "  haul daemon status             says whether one runs, and its queue",
             "",
-            "Then: haul add URL..., haul ls, haul wait, or the web page it prints."})
+            "Then: haul add URL..., haul ls, haul wait, or the web page it prints. Tools",
+            "written for aria2 use its JSON-RPC at /jsonrpc (HTTP POST and WebSocket; the token",
+            "is their secret). Several daemons share one queue with --store postgresql://...",
+            "(docs/api.md, \"A fleet\")."})
 public final class DaemonCommand implements Callable<Integer> {
     /** How long {@code start} waits for the background daemon to answer. */
     static final Duration START_WAIT = Duration.ofSeconds(30);

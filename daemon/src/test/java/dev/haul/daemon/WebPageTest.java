@@ -230,4 +230,48 @@ class WebPageTest {
         browser.findElement(By.cssSelector("#login-form button")).click();
         wait.until(b -> b.findElement(By.id("connection")).getText().equals("live"));
     }
+
+    @Test
+    void aFleetDaemonsPageShowsJobsThatAnotherDaemonRuns() throws Exception {
+        byte[] body = new byte[3 * MIB];
+        new Random(12).nextBytes(body);
+        files.file("/fleet.bin", body).pace(MIB); // about 3 s on the other daemon
+        try (dev.haul.queue.testing.Postgres db = dev.haul.queue.testing.Postgres.fresh();
+             TestDaemon page = new TestDaemon(tmp.resolve("a"), Daemon.Settings.defaults()
+                     .fleet(db.url(), "page-a", 8).limits(1, 0));
+             TestDaemon runner = new TestDaemon(tmp.resolve("b"), Daemon.Settings.defaults()
+                     .fleet(db.url(), "run-b", 8))) {
+            browser.get(page.daemon.url() + "#token=" + TestDaemon.TOKEN);
+            wait.withMessage("the live event stream").until(b -> b.findElement(
+                    By.id("connection")).getText().equals("live"));
+            // this daemon's one slot is taken by a download the server holds, so the job below
+            // can only run on the other daemon: the page learns of it only through the shared
+            // queue's notifications
+            FileServer.Gate held = files.hold("/held.bin", 1);
+            files.file("/held.bin", new byte[64 * 1024]);
+            // (one connection: a job that names none holds 8 of the host's 8 over the fleet)
+            long blocker = page.http.post("/api/v1/jobs", "{\"url\":\""
+                    + files.url("/held.bin") + "\",\"connections\":1}").json().path("id")
+                    .asLong();
+            assertTrue(held.awaitHeld(WAIT), "page-a runs its own job");
+            assertEquals("page-a", page.http.get("/api/v1/jobs/" + blocker).json()
+                    .path("worker").asText());
+            long id = runner.http.post("/api/v1/jobs", "{\"url\":\"" + files.url("/fleet.bin")
+                    + "\"}").json().path("id").asLong();
+            wait.withMessage("the row of a job added on run-b, running there").until(b -> {
+                List<WebElement> rows = b.findElements(By.cssSelector("tr[data-id='" + id
+                        + "']"));
+                return !rows.isEmpty() && rows.get(0).findElement(By.className("worker"))
+                        .getText().equals("on run-b");
+            });
+            wait.withMessage("its progress, by events").until(b -> barPercent(id) > 5);
+            screenshot("web-page-fleet.png");
+            awaitState(id, "completed");
+            assertEquals(100.0, barPercent(id));
+            assertArrayEquals(body, Files.readAllBytes(runner.downloads.resolve("fleet.bin")));
+            assertEquals("", row(id).findElement(By.className("worker")).getText());
+            held.release();
+            awaitState(blocker, "completed");
+        }
+    }
 }

@@ -43,7 +43,10 @@ import org.postgresql.PGNotification;
  * With a cap (see {@link #open(String, int)}), a claimed job is granted up to its connections
  * ({@link JobRequest#connections()}, {@link DownloadQueue#DEFAULT_CONNECTIONS} when it names
  * none, 1 when its body is known to be too small to split) out of what the daemons' running
- * jobs leave free on its origin, and is claimed only when at least one is free. The grant is
+ * jobs leave free on its origin, and at most half of that when neither its connections nor its
+ * size are known (most files are small; one must not hold the whole host while it finds out);
+ * it is claimed only when at least one is free. A heartbeat that reports a body below the split
+ * threshold shrinks the job's grant to 1. The grant is
  * held until the daemon says the download stopped or its lease ends, so the sum over the fleet
  * never exceeds the cap. Claims for one origin are serialized by a transaction-scoped advisory
  * lock. The daemon must then open no more connections than granted and keep none idle
@@ -143,6 +146,7 @@ public final class PostgresJobStore implements JobStore {
                     ids BIGINT[];
                     origins TEXT[];
                     wants INTEGER[];
+                    halves BOOLEAN[];
                     o TEXT;
                     free JSONB := '{}';
                     left_ INTEGER;
@@ -155,8 +159,12 @@ public final class PostgresJobStore implements JobStore {
                     SELECT array_agg(c.id), array_agg(c.origin), array_agg(LEAST(p_cap,
                             CASE WHEN c.connections > 0 THEN c.connections
                                  WHEN c.total_bytes >= 0 AND c.total_bytes < p_small THEN 1
-                                 ELSE p_default END))
-                      INTO ids, origins, wants
+                                 ELSE p_default END)),
+                           -- a job whose size and connections are unknown takes at most half
+                           -- of what is free: most files are small, and one must not hold
+                           -- the whole host while it finds out
+                           array_agg(c.connections = 0 AND c.total_bytes < 0)
+                      INTO ids, origins, wants, halves
                       FROM (SELECT j.id, j.origin, j.connections, j.total_bytes
                               FROM haul_jobs j
                              WHERE (j.state = 'queued' OR (j.state = 'active'
@@ -181,7 +189,8 @@ public final class PostgresJobStore implements JobStore {
                         EXIT WHEN array_length(grant_ids, 1) >= p_max;
                         left_ := (free ->> origins[i])::INTEGER;
                         IF left_ > 0 THEN
-                            g := LEAST(wants[i], left_);
+                            g := LEAST(wants[i], CASE WHEN halves[i]
+                                    THEN GREATEST(1, left_ / 2) ELSE left_ END);
                             grant_ids := grant_ids || ids[i];
                             grant_slots := grant_slots || g;
                             free := free || jsonb_build_object(origins[i], left_ - g);
@@ -672,6 +681,9 @@ public final class PostgresJobStore implements JobStore {
                     + " THEN clock_timestamp() + ? ELSE j.lease_until END,"
                     + " slot_until = CASE WHEN j.slot_owner = ?"
                     + " THEN clock_timestamp() + ? ELSE j.slot_until END,"
+                    // a body below the split threshold never gets a second connection
+                    + " slots = CASE WHEN j.slot_owner = ? AND p.total >= 0 AND p.total < ?"
+                    + " THEN LEAST(j.slots, 1) ELSE j.slots END,"
                     + " updated_at = ?"
                     + " FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS p(id, done, total)"
                     + " WHERE j.id = p.id AND ((j.state = 'active' AND j.owner = ?)"
@@ -684,6 +696,8 @@ public final class PostgresJobStore implements JobStore {
                 ps.setObject(++i, interval(lease));
                 ps.setString(++i, owner);
                 ps.setObject(++i, interval(lease));
+                ps.setString(++i, owner);
+                ps.setLong(++i, dev.haul.DownloadManager.DEFAULT_SPLIT_THRESHOLD);
                 ps.setLong(++i, now.toEpochMilli());
                 ps.setArray(++i, db.createArrayOf("bigint", box(ids, n)));
                 ps.setArray(++i, db.createArrayOf("bigint", box(done, n)));

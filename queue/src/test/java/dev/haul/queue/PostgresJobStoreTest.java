@@ -206,7 +206,8 @@ class PostgresJobStoreTest {
         assertEquals(List.of(big.get(1).id(), other.get(0).id()),
                 gotB.stream().map(Job::id).toList());
         assertEquals(1, gotB.get(0).grantedConnections());
-        assertEquals(4, gotB.get(1).grantedConnections(), "an unsized job asks for 8, cap 4");
+        assertEquals(2, gotB.get(1).grantedConnections(),
+                "a job of unknown size and connections takes half of what is free");
         assertTrue(a.claim("a", 5, T0, LEASE).isEmpty(), "busy.example is full");
         assertEquals(4, held("busy.example"));
 
@@ -244,7 +245,19 @@ class PostgresJobStoreTest {
         }
         List<Job> got = a.claim("a", 5, T0, LEASE);
         assertEquals(1, got.get(0).grantedConnections());
-        assertEquals(7, got.get(1).grantedConnections(), "what is left of 8");
+        assertEquals(3, got.get(1).grantedConnections(), "half of the 7 left, rounded down");
+        assertEquals(4, held("cdn.example"));
+        // the second one's size arrives with a heartbeat: too small to split, it keeps one
+        assertEquals(Set.of(), a.heartbeat("a", List.of(new JobProgress(got.get(1).id(), 10,
+                500_000)), T0, LEASE));
+        assertEquals(2, held("cdn.example"));
+        // a big one keeps its grant
+        List<Job> big = add(a, 1, "cdn.example", 4);
+        Job third = a.claim("a", 5, T0, LEASE).get(0);
+        assertEquals(big.get(0).id(), third.id());
+        assertEquals(4, third.grantedConnections());
+        a.heartbeat("a", List.of(new JobProgress(third.id(), 10, 64L << 20)), T0, LEASE);
+        assertEquals(6, held("cdn.example"));
     }
 
     /** Connections held on {@code host}, counted in SQL as the claim counts them. */

@@ -489,6 +489,8 @@ public final class Transfer {
             newRound = true;
             return false;
         }
+        events.sourceChanged(failure, Cursor.withoutUserInfo(urls.get(current).uri),
+                Cursor.withoutUserInfo(urls.get(next).uri));
         events.retry(failure, attempts + 1, Duration.ZERO, rangeStart + received);
         current = next;
         return true;

@@ -34,6 +34,12 @@ public interface TransferEvents {
     void percent(int percent) throws DownloadException;
 
     /**
+     * The current source failed and the next attempt goes to another one at once; a
+     * {@link #retry} for that attempt follows.
+     */
+    void sourceChanged(DownloadException cause, URI from, URI to) throws DownloadException;
+
+    /**
      * An attempt failed and another follows after {@code delay}, asking from {@code resumeFrom}.
      */
     void retry(DownloadException cause, int nextAttempt, Duration delay,
