@@ -1,0 +1,93 @@
+package dev.haul.internal.segment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.haul.internal.resume.RangeSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Who fetches what: work stealing anywhere for files, in-order pieces inside a window for streams. */
+@Timeout(10)
+class SegmentTableTest {
+    static final long MIB = 1024 * 1024;
+
+    @Test
+    void aFileIsSplitByHalvingTheLargestSegment() {
+        SegmentTable t = new SegmentTable(64 * MIB, RangeSet.EMPTY, MIB);
+        SegmentTable.Segment first = t.claimAt(0);
+        assertEquals(64 * MIB, t.end(first), "the opening response may run to the end");
+        SegmentTable.Segment second = t.claim();
+        assertEquals(32 * MIB, second.start);
+        assertEquals(32 * MIB, t.end(first));
+        assertFalse(t.waitsForFrontier(), "nothing waits: any offset may be written");
+    }
+
+    @Test
+    void anInOrderDestinationGetsPiecesInOrderThatNeverReachPastTheWindow() {
+        // a 32 MiB reorder budget shared by 8 connections: 4 MiB pieces, none past frontier + 32
+        SegmentTable t = new SegmentTable(100 * MIB, RangeSet.EMPTY, MIB, 32 * MIB, 4 * MIB);
+        List<SegmentTable.Segment> claimed = new ArrayList<>();
+        SegmentTable.Segment first = t.claimAt(0);
+        assertEquals(4 * MIB, t.end(first), "the opening response stops at its piece");
+        claimed.add(first);
+        for (int i = 1; i < 8; i++) {
+            SegmentTable.Segment s = t.claim();
+            assertEquals(i * 4 * MIB, s.start, "in order: " + claimed);
+            assertEquals((i + 1) * 4 * MIB, t.end(s));
+            claimed.add(s);
+        }
+        assertTrue(t.waitsForFrontier(), "the window is full and bytes are left beyond it");
+        // A 9th looks for work: it may only halve a piece inside the window, never go past it.
+        SegmentTable.Segment ninth = t.claim();
+        assertTrue(ninth.start < 32 * MIB && t.end(ninth) <= 32 * MIB, ninth.toString());
+        t.release(ninth);
+
+        // The pieces ahead of the frontier are done; the window still ends at 32 MiB.
+        for (SegmentTable.Segment s : claimed.subList(1, 8)) {
+            t.wrote(s, (int) (t.end(s) - s.pos));
+            t.release(s);
+        }
+        assertEquals(0, t.done().prefixLength());
+        // what is left inside the window is in the frontier's piece: a claim gets part of it
+        SegmentTable.Segment stolen = t.claim();
+        assertTrue(t.end(stolen) <= 4 * MIB, "no piece beyond frontier + window: " + stolen);
+
+        // The frontier moves by 1 MiB: the window reaches 33 MiB, and a claim takes 32-33 MiB.
+        t.wrote(first, (int) MIB);
+        SegmentTable.Segment next = t.claim();
+        assertEquals(32 * MIB, next.start);
+        assertEquals(33 * MIB, t.end(next), "the piece is cut at the window's edge");
+    }
+
+    @Test
+    void aConnectionWaitingForTheFrontierWakesWhenItMoves() throws Exception {
+        SegmentTable t = new SegmentTable(100 * MIB, RangeSet.EMPTY, MIB, 8 * MIB, 4 * MIB);
+        SegmentTable.Segment first = t.claimAt(0);
+        SegmentTable.Segment second = t.claim();
+        assertEquals(4 * MIB, second.start);
+        t.wrote(second, (int) (4 * MIB));
+        t.release(second);
+        assertTrue(t.waitsForFrontier());
+        CompletableFuture<SegmentTable.Segment> waiter = CompletableFuture.supplyAsync(() -> {
+            try {
+                while (t.waitsForFrontier()) {
+                    t.awaitFrontier(5_000);
+                }
+                return t.claim();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.wrote(first, (int) (4 * MIB)); // the frontier jumps to 8 MiB
+        SegmentTable.Segment s = waiter.get(5, TimeUnit.SECONDS);
+        assertEquals(8 * MIB, s.start);
+        assertEquals(12 * MIB, t.end(s));
+        t.release(first);
+    }
+}
