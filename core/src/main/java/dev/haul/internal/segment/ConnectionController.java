@@ -19,12 +19,17 @@ package dev.haul.internal.segment;
  *       the measured total is worth at the old average (at least one more than before the jump)
  *       and go on one at a time from there;
  *   <li>one added connection bringing at least {@link #WORTH} of an average one: add one more;
- *   <li>less: the step did not pay. Go back to the count before it and stop there. But when one
- *       of the running connections is much slower than the others (see
+ *   <li>less: the step did not pay. Go back to the count before it. But when one of the running
+ *       connections is known to be much slower than the others (see
  *       {@link SegmentedBody#SLOW_SHARE}), that one connection may be to blame rather than the
  *       count: keep it (its range is already being handed to the others) and probe one more, at
  *       most {@link #OUTLIER_PROBES} times.
  * </ul>
+ * A step that did not pay is tried again later, {@link #REPROBES} times, after
+ * {@link #REPROBE_NANOS} and then twice as long, from a fresh measurement of the count before it:
+ * the connection it added may have been a slow one (a shaped flow, a bad path) that a window
+ * this short cannot tell from a saturated server, and a new connection usually is not. A server
+ * that one connection saturates sees a second connection for a window now and then, no more.
  * A fast server that one connection saturates therefore keeps one (or two); a server that caps
  * each connection gets the cap in three windows; one slow connection does not stop the growth.
  * Short windows and quick jumps matter because every window spent below the cap is lost time:
@@ -51,6 +56,10 @@ final class ConnectionController {
     static final long WARMUP_NANOS = 50_000_000L;
     /** Steps that did not pay but had a slow connection to blame, probed past at most. */
     static final int OUTLIER_PROBES = 2;
+    /** A step that did not pay is tried again this many times... */
+    static final int REPROBES = 2;
+    /** ... first after this long, then after twice as long. */
+    static final long REPROBE_NANOS = 1_000_000_000L;
 
     private final int cap;
     private final boolean adaptive;
@@ -63,6 +72,7 @@ final class ConnectionController {
     /** After a jump that did not scale: grow one at a time. */
     private boolean oneAtATime;
     private int outlierProbes;
+    private int reprobes;
     private boolean settled;
     private int target;
 
@@ -150,8 +160,16 @@ final class ConnectionController {
             outlierProbes++;
             return step(rate, target + 1, target); // the slow one may be to blame: look past it
         }
-        target = previousCount; // the last one did not help: go back and stay
-        settled = true;
+        target = previousCount; // the last one did not help: go back
+        if (reprobes < REPROBES) { // and try again later, from a fresh measurement
+            notBefore = nowNanos + (REPROBE_NANOS << reprobes);
+            reprobes++;
+            previousRate = -1;
+            windowStart = -1;
+            oneAtATime = false;
+        } else {
+            settled = true;
+        }
         return target;
     }
 

@@ -43,6 +43,9 @@ final class SegmentTable {
         }
     }
 
+    /** For in-order destinations, the shortest rest of a slow piece worth giving away. */
+    static final long MIN_ORDERED_REST = 64 * 1024;
+
     private final long total;
     private final long minSplit;
     /** 0: any byte may be claimed; else claims stay below frontier + window. */
@@ -109,6 +112,11 @@ final class SegmentTable {
             active.add(s);
             return s;
         }
+        if (gap >= 0) {
+            // In order, with work left past the window: wait for the frontier. Halving a piece
+            // here would cost its connection (its response runs past the new end) for nothing.
+            return null;
+        }
         Segment largest = null;
         for (Segment s : active) {
             if (largest == null || s.end - s.pos > largest.end - largest.pos) {
@@ -131,7 +139,9 @@ final class SegmentTable {
      */
     synchronized boolean shorten(Segment slow, long keep) {
         long newEnd = Math.min(slow.end, slow.pos + keep);
-        if (newEnd >= slow.end || slow.end - newEnd < minSplit) {
+        // In order, a slow piece holds up every byte after it: give away even a short rest.
+        long least = window > 0 ? Math.min(minSplit, MIN_ORDERED_REST) : minSplit;
+        if (newEnd >= slow.end || slow.end - newEnd < least) {
             return false;
         }
         slow.end = newEnd;

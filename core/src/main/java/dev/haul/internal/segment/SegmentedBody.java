@@ -343,8 +343,10 @@ public final class SegmentedBody {
 
     /**
      * A connection far slower than the median of the others gives the rest of its range away
-     * (it keeps a short stretch), so that faster connections take it. Returns whether one is
-     * that slow: the connection count is then not to blame for what a step brought.
+     * (it keeps a short stretch), so that faster connections take it, and is then replaced by a
+     * new connection (a slow flow on a shaped or bad path rarely gets faster; a new one usually
+     * is not slow). Returns whether one is that slow: the connection count is then not to blame
+     * for what a step brought.
      */
     private boolean replaceSlow() {
         List<Worker> ws;
@@ -371,6 +373,7 @@ public final class SegmentedBody {
                     && w.segment != null) {
                 // Keep what it fetches in one tick at its own rate; the rest goes to others.
                 long keep = Math.max(64 * 1024, (long) (rates[i] * TICK_NANOS / 1e9));
+                w.retire = true; // after what it keeps, a new connection takes over
                 if (table.shorten(w.segment, keep)) {
                     synchronized (monitor) {
                         monitor.notifyAll();
@@ -514,9 +517,16 @@ public final class SegmentedBody {
         private Exchange exchange;
         private Activity activity;
         private final Runnable permit;
+        /** Bytes and time of the current measurement: time while a response flows only. */
         private long rateBytes;
-        private long rateSince = -1;
+        private long rateNanos;
+        private long lastRead = -1;
         private volatile double rate = -1;
+        /**
+         * Found far slower than the others: it finishes the short stretch it kept, then its
+         * connection is closed (not pooled: a slow flow stays slow) and a new one takes over.
+         */
+        volatile boolean retire;
         /** Whether a response of this connection was accepted (its bytes flow). */
         volatile boolean flowing;
         /** How long the first request took to its accepted response head. */
@@ -565,6 +575,9 @@ public final class SegmentedBody {
                         }
                     }
                     Stop why = fetch();
+                    if (retire) {
+                        return; // replaced: the coordinator starts a new connection
+                    }
                     if (why == Stop.AGAIN) {
                         continue;
                     }
@@ -671,6 +684,9 @@ public final class SegmentedBody {
                 }
                 if (ex != null) {
                     unregister(ex);
+                    if (retire) {
+                        ex.abort(new IOException("replaced: far slower than the others"));
+                    }
                     ex.close();
                 }
             }
@@ -887,6 +903,7 @@ public final class SegmentedBody {
 
         /** Copies the body into the sink at its offsets, stopping at the segment's (moving) end. */
         private void copy(Exchange ex, SegmentTable.Segment s, Activity watch) throws IOException {
+            lastRead = ctx.time().nanoTime(); // waits between pieces are not slowness
             ByteBuffer buffer = ctx.buffers().take();
             try {
                 while (!isStopped()) {
@@ -941,15 +958,13 @@ public final class SegmentedBody {
 
         private void measure(int n) {
             long now = ctx.time().nanoTime();
-            if (rateSince < 0) {
-                rateSince = now;
-            }
+            rateNanos += now - lastRead;
+            lastRead = now;
             rateBytes += n;
-            long dt = now - rateSince;
-            if (dt >= TICK_NANOS) {
-                rate = rateBytes * 1e9 / dt;
+            if (rateNanos >= TICK_NANOS) {
+                rate = rateBytes * 1e9 / rateNanos;
                 sources.measured(source, rate);
-                rateSince = now;
+                rateNanos = 0;
                 rateBytes = 0;
             }
         }

@@ -57,20 +57,49 @@ class ConnectionControllerTest {
     }
 
     @Test
-    void aServerOneConnectionSaturatesKeepsOne() {
+    void aServerOneConnectionSaturatesKeepsOneAndSeesASecondOnlyForAFewProbes() {
         ConnectionController c = new ConnectionController(8, true);
-        int[] counts = run(c, n -> 400 * MIB * (n == 1 ? 1 : 1.05), 5);
-        assertEquals("[1, 2, 1, 1, 1]", java.util.Arrays.toString(counts));
+        int[] counts = run(c, n -> 400 * MIB * (n == 1 ? 1 : 1.05), 40);
+        assertEquals("[1, 2, 1, 1, 1]",
+                java.util.Arrays.toString(java.util.Arrays.copyOf(counts, 5)));
+        assertEquals(1 + ConnectionController.REPROBES,
+                java.util.Arrays.stream(counts).filter(n -> n == 2).count(),
+                "one window of two connections per probe: " + java.util.Arrays.toString(counts));
+        assertEquals(1, c.target());
+        assertEquals(false, c.searching(), "after its probes the count is settled");
+    }
+
+    @Test
+    void aStepSpoiltByOneSlowConnectionIsTriedAgainWithAFreshOne() {
+        // the first second connection is a slow flow (a tenth), and nothing says so yet; the
+        // one opened when the step is tried again is as fast as the first
+        int[] probesAt2 = {0};
+        int[] last = {1};
+        ConnectionController c = new ConnectionController(16, true);
+        int[] counts = run(c, n -> {
+            if (n == 2 && last[0] != 2) {
+                probesAt2[0]++;
+            }
+            last[0] = n;
+            return n == 2 && probesAt2[0] == 1 ? 17.6 * MIB : 16 * MIB * n;
+        }, 14);
+        assertEquals(16, c.target(), java.util.Arrays.toString(counts));
+        assertEquals("[1, 2, 1, 1, 1, 1, 1, 1, 2, 8, 16, 16, 16, 16]",
+                java.util.Arrays.toString(counts), "back to one, then 1 s later a fresh probe");
     }
 
     @Test
     void aLinkThatSaturatesAtAboutFiveStopsNearFive() {
         // each connection 10 MiB/s, the path 52 MiB/s in all
         ConnectionController c = new ConnectionController(16, true);
-        int[] counts = run(c, n -> Math.min(52 * MIB, 10 * MIB * n), 12);
-        assertEquals("[1, 2, 8, 6, 7, 6, 6, 6, 6, 6, 6, 6]", java.util.Arrays.toString(counts),
+        int[] counts = run(c, n -> Math.min(52 * MIB, 10 * MIB * n), 40);
+        assertEquals("[1, 2, 8, 6, 7, 6, 6, 6, 6, 6, 6, 7, 6]",
+                java.util.Arrays.toString(java.util.Arrays.copyOf(counts, 13)),
                 "2 pay fully, 8 do not: measure 6, what 52 MiB/s is worth at 10 each; 7 adds"
-                        + " nothing, so 6 it is");
+                        + " nothing, so 6 it is, and 7 is tried again a second later");
+        assertEquals(6, c.target());
+        assertEquals(false, c.searching(),
+                "settled after its probes: " + java.util.Arrays.toString(counts));
     }
 
     @Test

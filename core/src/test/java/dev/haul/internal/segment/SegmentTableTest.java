@@ -2,6 +2,7 @@ package dev.haul.internal.segment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.haul.internal.resume.RangeSet;
@@ -12,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Who fetches what: work stealing anywhere for files, in-order pieces inside a window for streams. */
+/** Who fetches what: work stealing for files, in-order pieces inside a window for streams. */
 @Timeout(10)
 class SegmentTableTest {
     static final long MIB = 1024 * 1024;
@@ -43,10 +44,8 @@ class SegmentTableTest {
             claimed.add(s);
         }
         assertTrue(t.waitsForFrontier(), "the window is full and bytes are left beyond it");
-        // A 9th looks for work: it may only halve a piece inside the window, never go past it.
-        SegmentTable.Segment ninth = t.claim();
-        assertTrue(ninth.start < 32 * MIB && t.end(ninth) <= 32 * MIB, ninth.toString());
-        t.release(ninth);
+        assertNull(t.claim(), "a 9th waits: no piece past the window, and no piece is halved"
+                + " while work is left beyond it (that would cost a connection for nothing)");
 
         // The pieces ahead of the frontier are done; the window still ends at 32 MiB.
         for (SegmentTable.Segment s : claimed.subList(1, 8)) {
@@ -54,12 +53,17 @@ class SegmentTableTest {
             t.release(s);
         }
         assertEquals(0, t.done().prefixLength());
-        // what is left inside the window is in the frontier's piece: a claim gets part of it
-        SegmentTable.Segment stolen = t.claim();
-        assertTrue(t.end(stolen) <= 4 * MIB, "no piece beyond frontier + window: " + stolen);
+        assertNull(t.claim(), "nothing inside the window is free");
+        // The frontier's connection is slow: all but 64 KiB of its piece goes to others.
+        assertTrue(t.shorten(first, 64 * 1024));
+        SegmentTable.Segment rest = t.claim();
+        assertEquals(64 * 1024, rest.start);
+        assertEquals(4 * MIB, t.end(rest));
 
-        // The frontier moves by 1 MiB: the window reaches 33 MiB, and a claim takes 32-33 MiB.
-        t.wrote(first, (int) MIB);
+        // The frontier moves past the first piece and the rest's first MiB: the window reaches
+        // 33 MiB, and a claim takes 32-33 MiB.
+        t.wrote(first, 64 * 1024);
+        t.wrote(rest, (int) (MIB - 64 * 1024));
         SegmentTable.Segment next = t.claim();
         assertEquals(32 * MIB, next.start);
         assertEquals(33 * MIB, t.end(next), "the piece is cut at the window's edge");
