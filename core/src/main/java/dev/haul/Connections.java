@@ -12,11 +12,14 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #single()}: one connection, the default of a manager;
  *   <li>{@link #fixed(int) fixed(n)}: n connections from the start;
- *   <li>{@link #adaptive(int) adaptive(max)}: slow start — one connection, then more while
- *       each added connection brings at least a third of what an average connection brings
- *       (doubling while each brings nearly as much), up to {@code max}. A server that one
- *       connection saturates keeps one; one that caps each connection gets {@code max} within
- *       a few half-second windows; one slow connection does not stop the growth.
+ *   <li>{@link #adaptive(int) adaptive(max)}: slow start — one connection, then two, then
+ *       four times as many while each added connection brings nearly what an average one
+ *       brings, and one more at a time while each brings at least a third, up to {@code max}.
+ *       Each step is judged over a window of at least 0.2 s (and four times the slowest
+ *       connection's time to first byte) with every connection flowing. A server that one
+ *       connection saturates keeps one or two; one that caps each connection gets
+ *       {@code max} within a second (1, 2, 8, 16); a path that saturates part-way settles
+ *       near its knee; one slow connection does not stop the growth.
  * </ul>
  * The manager's per-host connection cap bounds every choice, and a server that refuses extra
  * connections (503, 429, resets) gets fewer. Immutable.

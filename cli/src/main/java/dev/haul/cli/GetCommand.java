@@ -74,8 +74,12 @@ import picocli.CommandLine.Spec;
 final class GetCommand implements Callable<Integer> {
     /** The most connections -x takes: beyond this, servers refuse more than they serve. */
     static final int MAX_CONNECTIONS = 16;
-    /** Where -x auto stops adding connections. */
-    static final int AUTO_CONNECTIONS = 8;
+    /**
+     * Where -x auto stops adding connections: as far as -x goes, since auto adds connections
+     * only while each brings its share (a server that does not cap connections keeps one or
+     * two), and on one that caps each, 16 fetch 1 GiB in about half the time of 8.
+     */
+    static final int AUTO_CONNECTIONS = 16;
 
     @ParentCommand
     Main main;
@@ -119,10 +123,11 @@ final class GetCommand implements Callable<Integer> {
     @Option(names = {"-x", "--connections"}, paramLabel = "N|auto", defaultValue = "auto",
             description = "Connections per file: N (1 to " + MAX_CONNECTIONS + ") or auto "
                     + "(default): start with one and add more while each added connection brings "
-                    + "at least a third of an average connection's speed, up to " + AUTO_CONNECTIONS
-                    + ". Auto keeps one "
-                    + "connection where one is as fast (no load on a server for nothing) and goes "
-                    + "wide where a server or a network path caps each connection. A file is split "
+                    + "at least a third of an average connection's speed (1, 2, then 4 times as "
+                    + "many while they scale), up to " + AUTO_CONNECTIONS + ". Auto keeps one or "
+                    + "two connections where one is as fast (no load on a server for nothing) and "
+                    + "goes wide where a server or a network path caps each connection. A file is "
+                    + "split "
                     + "only when the server proves it safe (ranges, a length, a strong validator) "
                     + "and every piece is checked, so it cannot become a mix of two versions.")
     String connections;

@@ -67,7 +67,11 @@ public final class Engine implements TransferContext {
             this.time = ownTime;
         }
         this.threads = new Threads(prefix);
-        this.buffers = new BufferPool(Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
+        // As many idle buffers as downloads usually run at once (up to 16, 4 MiB): with fewer, a
+        // batch of small files allocated and zeroed a 256 KiB direct buffer for about a fifth of
+        // its downloads (2,000 x 16 KiB over 8 connections: 150-420 of them; bench/README.md).
+        this.buffers = new BufferPool(Math.max(2 * Runtime.getRuntime().availableProcessors(),
+                Math.min(config.maxConcurrentDownloads(), 16)));
         this.sessions = new Sessions(this::newTransport, time, config.sessionIdleTimeout().toNanos(
                 ),
                 threads.transfers());

@@ -719,7 +719,8 @@ public final class DownloadQueue implements AutoCloseable {
                 .expectedSha256(request.expectedSha256())
                 .maxBytesPerSecond(request.maxBytesPerSecond())
                 .listener(new Events(r));
-        // 0: as `haul get -x auto`, slow start up to 8 where the server proves splitting safe
+        // 0: slow start up to 8 where the server proves splitting safe (fewer than `haul get`'s
+        // 16: a daemon runs many jobs at once, often from one host)
         int max = request.connections() > 0 ? request.connections() : DEFAULT_CONNECTIONS;
         if (store.connectionsPerOrigin() > 0) {
             max = Math.max(1, Math.min(max, job.grantedConnections())); // the fleet's grant

@@ -38,7 +38,12 @@ public final class ReorderBuffer implements PositionalSink {
         this.budget = budget;
     }
 
-    /** The bytes delivered in order so far. */
+    /** The most bytes held ahead of the frontier. */
+    public long budget() {
+        return budget;
+    }
+
+        /** The bytes delivered in order so far. */
     public long frontier() {
         synchronized (lock) {
             return frontier;

@@ -9,7 +9,15 @@ import java.util.List;
  * {@link #done()} holds what has been written; each {@link Segment} is a range a connection is
  * fetching now, from its position to an end that may shrink when another connection takes the
  * second half ({@link #claim()}: work stealing). Whatever is neither done nor being fetched is a
- * gap, the first thing a connection looking for work takes. Thread-safe: one lock, short holds.
+ * gap, the first thing a connection looking for work takes.
+ *
+ * <p>For a destination that takes bytes only in order (a stream, through the bounded
+ * {@link ReorderBuffer}), the table hands out work in order: pieces of at most {@code chunk}
+ * bytes, none reaching {@code window} bytes or more past the frontier (the first byte not done).
+ * Bytes fetched ahead of the frontier then always fit the buffer, and every connection works
+ * near the frontier, instead of equal parts of the whole body where all but the first wait for a
+ * buffer that the first alone can drain. A connection that finds no work inside the window waits
+ * for the frontier to move ({@link #awaitFrontier}). Thread-safe: one lock, short holds.
  */
 final class SegmentTable {
     /** One range a connection is fetching: {@code [pos, end)} is left to do. */
@@ -35,8 +43,15 @@ final class SegmentTable {
         }
     }
 
+    /** For in-order destinations, the shortest rest of a slow piece worth giving away. */
+    static final long MIN_ORDERED_REST = 64 * 1024;
+
     private final long total;
     private final long minSplit;
+    /** 0: any byte may be claimed; else claims stay below frontier + window. */
+    private final long window;
+    private final long chunk;
+    private long frontier;
     private final List<Segment> active = new ArrayList<>();
     private RangeSet done;
     private int ids;
@@ -48,9 +63,21 @@ final class SegmentTable {
      *                 when both halves would be at least this long
      */
     SegmentTable(long total, RangeSet done, long minSplit) {
+        this(total, done, minSplit, 0, 0);
+    }
+
+    /**
+     * @param window for an in-order destination, how far past the frontier claims may reach
+     *               (its reorder budget); 0 for a destination written at any offset
+     * @param chunk  for an in-order destination, the longest piece one claim takes
+     */
+    SegmentTable(long total, RangeSet done, long minSplit, long window, long chunk) {
         this.total = total;
         this.done = done;
         this.minSplit = minSplit;
+        this.window = window;
+        this.chunk = Math.max(1, chunk);
+        this.frontier = done.prefixLength();
     }
 
     long total() {
@@ -60,6 +87,9 @@ final class SegmentTable {
     /** The segment that starts at {@code from}, for the connection already reading from there. */
     synchronized Segment claimAt(long from) {
         long end = gapEnd(from);
+        if (window > 0) {
+            end = Math.min(end, from + chunk);
+        }
         Segment s = new Segment(++ids, from, end);
         active.add(s);
         return s;
@@ -71,10 +101,21 @@ final class SegmentTable {
      */
     synchronized Segment claim() {
         long gap = firstGap();
-        if (gap >= 0) {
+        if (gap >= 0 && window > 0 && gap < frontier + window) {
+            long end = Math.min(gapEnd(gap), Math.min(gap + chunk, frontier + window));
+            Segment s = new Segment(++ids, gap, end);
+            active.add(s);
+            return s;
+        }
+        if (gap >= 0 && window == 0) {
             Segment s = new Segment(++ids, gap, gapEnd(gap));
             active.add(s);
             return s;
+        }
+        if (gap >= 0) {
+            // In order, with work left past the window: wait for the frontier. Halving a piece
+            // here would cost its connection (its response runs past the new end) for nothing.
+            return null;
         }
         Segment largest = null;
         for (Segment s : active) {
@@ -98,7 +139,9 @@ final class SegmentTable {
      */
     synchronized boolean shorten(Segment slow, long keep) {
         long newEnd = Math.min(slow.end, slow.pos + keep);
-        if (newEnd >= slow.end || slow.end - newEnd < minSplit) {
+        // In order, a slow piece holds up every byte after it: give away even a short rest.
+        long least = window > 0 ? Math.min(minSplit, MIN_ORDERED_REST) : minSplit;
+        if (newEnd >= slow.end || slow.end - newEnd < least) {
             return false;
         }
         slow.end = newEnd;
@@ -116,6 +159,12 @@ final class SegmentTable {
         long to = Math.min(from + n, total);
         if (to > from) {
             done = done.plus(from, to);
+            if (from <= frontier && frontier < to) {
+                frontier = done.prefixLength();
+                if (window > 0) {
+                    notifyAll(); // connections waiting for work inside the window
+                }
+            }
         }
         s.pos = to;
         return to;
@@ -125,6 +174,27 @@ final class SegmentTable {
     synchronized void release(Segment s) {
         s.released = true;
         active.remove(s);
+    }
+
+    /**
+     * Whether a connection that found no work should wait rather than stop: the destination
+     * takes bytes in order and some are left unclaimed beyond the window.
+     */
+    synchronized boolean waitsForFrontier() {
+        return window > 0 && firstGap() >= frontier + window;
+    }
+
+    /** Waits until the frontier moves or {@code millis} pass. */
+    synchronized void awaitFrontier(long millis) throws InterruptedException {
+        long at = frontier;
+        long until = System.nanoTime() + millis * 1_000_000L;
+        while (frontier == at) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            wait(Math.max(1, left / 1_000_000L));
+        }
     }
 
     synchronized boolean finished() {

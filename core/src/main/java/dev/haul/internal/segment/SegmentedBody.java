@@ -55,8 +55,12 @@ import java.util.concurrent.Executor;
 public final class SegmentedBody {
     /** How often the coordinator looks at throughput, progress and the sidecar. */
     static final long TICK_NANOS = 250_000_000L;
+    /** ... and this often while an adaptive count is still searching (every window counts). */
+    static final long SEARCH_TICK_NANOS = 50_000_000L;
     /** The sidecar of a part file is rewritten this often while connections run. */
     static final long SAVE_EVERY_NANOS = 1_000_000_000L;
+    /** How long a connection of an in-order download waits at most before looking again. */
+    static final long FRONTIER_WAIT_MILLIS = 50;
     /** A connection far slower than the others: below this share of the median rate. */
     static final double SLOW_SHARE = 0.25;
 
@@ -173,7 +177,10 @@ public final class SegmentedBody {
             Validators validators, RateGate rateGate, int maxConnections, boolean adaptive,
             long minSplit, dev.haul.RetryPolicy policy, Sources sources) {
         this.ctx = ctx;
-        this.table = new SegmentTable(total, done, minSplit);
+        // In-order destinations: claims in pieces of a share of the reorder budget, inside it.
+        long window = sink instanceof ReorderBuffer r ? r.budget() : 0;
+        this.table = new SegmentTable(total, done, minSplit, window,
+                Math.max(minSplit, window / Math.max(1, maxConnections)));
         this.sink = sink;
         this.validators = validators;
         this.rateGate = rateGate;
@@ -200,6 +207,10 @@ public final class SegmentedBody {
         start(new Worker(anchor, head, first, firstActivity, null));
         grow(controller.target()); // fixed counts start at once; slow start begins with one
         long lastSave = ctx.time().nanoTime();
+        long lastLook = lastSave;
+        long lastReport = lastSave - TICK_NANOS;
+        controller.begin(lastSave); // the first window opens after a warm-up
+        boolean slow = false;
         long reported = -1;
         TimeSource.Cancellable tick = scheduleTick();
         try {
@@ -220,17 +231,30 @@ public final class SegmentedBody {
                 }
                 long now = ctx.time().nanoTime();
                 long doneBytes = table.doneBytes();
-                int running = running();
-                boolean slow = replaceSlow();
-                int want = controller.tick(now, doneBytes, running, slow);
+                if (now - lastLook >= TICK_NANOS) { // rates are measured over a tick
+                    lastLook = now;
+                    slow = replaceSlow();
+                }
+                long setup = 0;
+                int flowing = 0;
+                synchronized (monitor) {
+                    for (Worker w : workers) {
+                        if (w.flowing) {
+                            flowing++;
+                            setup = Math.max(setup, w.setupNanos);
+                        }
+                    }
+                }
+                int want = controller.tick(now, doneBytes, flowing, slow, setup);
                 grow(want);
                 if (running() == 0 && !table.finished()) {
                     if (!restartAfterFailure()) {
                         break;
                     }
                 }
-                if (doneBytes != reported) {
+                if (doneBytes != reported && now - lastReport >= TICK_NANOS) {
                     reported = doneBytes;
+                    lastReport = now;
                     try {
                         ctx.progress(doneBytes, running());
                     } catch (DownloadException e) {
@@ -275,7 +299,7 @@ public final class SegmentedBody {
                 ticked = true;
                 monitor.notifyAll();
             }
-        }, TICK_NANOS);
+        }, controller.searching() ? SEARCH_TICK_NANOS : TICK_NANOS);
     }
 
     private int running() {
@@ -319,8 +343,10 @@ public final class SegmentedBody {
 
     /**
      * A connection far slower than the median of the others gives the rest of its range away
-     * (it keeps a short stretch), so that faster connections take it. Returns whether one is
-     * that slow: the connection count is then not to blame for what a step brought.
+     * (it keeps a short stretch), so that faster connections take it, and is then replaced by a
+     * new connection (a slow flow on a shaped or bad path rarely gets faster; a new one usually
+     * is not slow). Returns whether one is that slow: the connection count is then not to blame
+     * for what a step brought.
      */
     private boolean replaceSlow() {
         List<Worker> ws;
@@ -347,6 +373,7 @@ public final class SegmentedBody {
                     && w.segment != null) {
                 // Keep what it fetches in one tick at its own rate; the rest goes to others.
                 long keep = Math.max(64 * 1024, (long) (rates[i] * TICK_NANOS / 1e9));
+                w.retire = true; // after what it keeps, a new connection takes over
                 if (table.shorten(w.segment, keep)) {
                     synchronized (monitor) {
                         monitor.notifyAll();
@@ -490,9 +517,20 @@ public final class SegmentedBody {
         private Exchange exchange;
         private Activity activity;
         private final Runnable permit;
+        /** Bytes and time of the current measurement: time while a response flows only. */
         private long rateBytes;
-        private long rateSince = -1;
+        private long rateNanos;
+        private long lastRead = -1;
         private volatile double rate = -1;
+        /**
+         * Found far slower than the others: it finishes the short stretch it kept, then its
+         * connection is closed (not pooled: a slow flow stays slow) and a new one takes over.
+         */
+        volatile boolean retire;
+        /** Whether a response of this connection was accepted (its bytes flow). */
+        volatile boolean flowing;
+        /** How long the first request took to its accepted response head. */
+        volatile long setupNanos;
 
         Worker(int source, SegmentTable.Segment segment, Exchange exchange, Activity activity,
                 Runnable permit) {
@@ -502,6 +540,7 @@ public final class SegmentedBody {
             this.exchange = exchange;
             this.activity = activity;
             this.permit = permit;
+            this.flowing = exchange != null; // the opening response, already accepted
         }
 
         /** Bytes per second over the last tick, or -1 before a measurement. */
@@ -523,10 +562,22 @@ public final class SegmentedBody {
                         }
                         segment = table.claim();
                         if (segment == null) {
+                            if (table.waitsForFrontier()) {
+                                try {
+                                    table.awaitFrontier(FRONTIER_WAIT_MILLIS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    return;
+                                }
+                                continue; // work inside the window again, or stopped
+                            }
                             return;
                         }
                     }
                     Stop why = fetch();
+                    if (retire) {
+                        return; // replaced: the coordinator starts a new connection
+                    }
                     if (why == Stop.AGAIN) {
                         continue;
                     }
@@ -574,6 +625,7 @@ public final class SegmentedBody {
                         return Stop.DONE;
                     }
                     int generation = ctx.generation(source);
+                    long asked = ctx.time().nanoTime();
                     ex = ctx.open(ctx.request(source, s.pos, end - 1, ifRange()));
                     own = new StallWatch(ctx.time(), ex, ctx.stallNanos(), ctx.url());
                     watch = own;
@@ -590,6 +642,10 @@ public final class SegmentedBody {
                         // fewer.
                         ex.abort(new IOException("refused range"));
                         return refused;
+                    }
+                    if (!flowing) {
+                        setupNanos = ctx.time().nanoTime() - asked;
+                        flowing = true;
                     }
                 } else if (!register(ex)) {
                     return Stop.FAILED;
@@ -628,6 +684,9 @@ public final class SegmentedBody {
                 }
                 if (ex != null) {
                     unregister(ex);
+                    if (retire) {
+                        ex.abort(new IOException("replaced: far slower than the others"));
+                    }
                     ex.close();
                 }
             }
@@ -844,6 +903,7 @@ public final class SegmentedBody {
 
         /** Copies the body into the sink at its offsets, stopping at the segment's (moving) end. */
         private void copy(Exchange ex, SegmentTable.Segment s, Activity watch) throws IOException {
+            lastRead = ctx.time().nanoTime(); // waits between pieces are not slowness
             ByteBuffer buffer = ctx.buffers().take();
             try {
                 while (!isStopped()) {
@@ -898,15 +958,13 @@ public final class SegmentedBody {
 
         private void measure(int n) {
             long now = ctx.time().nanoTime();
-            if (rateSince < 0) {
-                rateSince = now;
-            }
+            rateNanos += now - lastRead;
+            lastRead = now;
             rateBytes += n;
-            long dt = now - rateSince;
-            if (dt >= TICK_NANOS) {
-                rate = rateBytes * 1e9 / dt;
+            if (rateNanos >= TICK_NANOS) {
+                rate = rateBytes * 1e9 / rateNanos;
                 sources.measured(source, rate);
-                rateSince = now;
+                rateNanos = 0;
                 rateBytes = 0;
             }
         }
