@@ -99,14 +99,14 @@ final class CountingServer implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             s.setTcpNoDelay(true);
-            InputStream in = new BufferedInputStream(s.getInputStream());
+            BufferedInputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (true) {
                 String head = readHead(in);
                 if (head == null) {
                     return; // the client closed
                 }
-                if (!respond(head, out)) {
+                if (!respond(head, s, in, out)) {
                     return;
                 }
             }
@@ -133,7 +133,8 @@ final class CountingServer implements AutoCloseable {
         return null;
     }
 
-    private boolean respond(String head, OutputStream out) throws IOException {
+    private boolean respond(String head, Socket s, BufferedInputStream in, OutputStream out)
+            throws IOException {
         String[] lines = head.split("\r\n");
         String[] requestLine = lines[0].split(" ");
         String path = requestLine.length > 1 ? requestLine[1] : "/";
@@ -191,13 +192,13 @@ final class CountingServer implements AutoCloseable {
         h.append("Content-Length: ").append(length).append("\r\n\r\n");
         write(out, h.toString());
         if (!headOnly) {
-            pacedWrite(out, body, (int) from, (int) length);
+            pacedWrite(s, in, out, body, (int) from, (int) length);
         }
         return !close;
     }
 
-    private void pacedWrite(OutputStream out, byte[] body, int from, int length)
-            throws IOException {
+    private void pacedWrite(Socket s, BufferedInputStream in, OutputStream out, byte[] body,
+            int from, int length) throws IOException {
         long start = System.nanoTime();
         int sent = 0;
         while (sent < length) {
@@ -206,17 +207,55 @@ final class CountingServer implements AutoCloseable {
             sent += n;
             if (bytesPerSecond > 0) {
                 long wait = start + sent * 1_000_000_000L / bytesPerSecond - System.nanoTime();
-                if (wait > 0) {
-                    try {
-                        TimeUnit.NANOSECONDS.sleep(wait); // the server's pace, not a test's wait
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted");
-                    }
+                if (wait > 0 && closedWhileWaiting(s, in, wait)) {
+                    throw new IOException("the client closed the connection");
                 }
             }
         }
         out.flush();
+    }
+
+    /**
+     * The server's pace between two writes, spent watching the socket: a client that closes
+     * (or resets) the connection is seen at once, as a real server's event loop sees it, not at
+     * the next paced write. So "open at once" counts what the client holds, not the lag of a
+     * sleeping server thread. True when the client closed.
+     */
+    private static boolean closedWhileWaiting(Socket s, BufferedInputStream in, long waitNanos)
+            throws IOException {
+        long until = System.nanoTime() + waitNanos;
+        while (true) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            s.setSoTimeout((int) Math.max(1, left / 1_000_000));
+            try {
+                in.mark(1);
+                int c = in.read();
+                if (c < 0) {
+                    return true;
+                }
+                in.reset(); // the next request's first byte: keep it, and keep the pace
+                if (until - System.nanoTime() > 0) {
+                    sleepNanos(until - System.nanoTime());
+                }
+                return false;
+            } catch (java.net.SocketTimeoutException e) {
+                // nothing from the client while waiting: the pace continues
+            } finally {
+                s.setSoTimeout(0);
+            }
+        }
+    }
+
+    private static void sleepNanos(long nanos) throws IOException {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos); // the server's pace, not a test's wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
     }
 
     private static void write(OutputStream out, String s) throws IOException {

@@ -63,6 +63,8 @@ public final class SegmentedBody {
     static final long FRONTIER_WAIT_MILLIS = 50;
     /** A connection far slower than the others: below this share of the median rate. */
     static final double SLOW_SHARE = 0.25;
+    /** Measurements in a row below {@link #SLOW_SHARE} before a connection is replaced. */
+    static final int SLOW_MEASUREMENTS = 2;
 
     /** What the engine gives the connections. */
     public interface Context {
@@ -246,6 +248,7 @@ public final class SegmentedBody {
                     }
                 }
                 int want = controller.tick(now, doneBytes, flowing, slow, setup);
+                retireBeyond(want);
                 grow(want);
                 if (running() == 0 && !table.finished()) {
                     if (!restartAfterFailure()) {
@@ -342,6 +345,37 @@ public final class SegmentedBody {
     }
 
     /**
+     * Fewer connections are wanted (a step that did not pay): the newest ones give their ranges
+     * away and go, so that a later probe opens fresh connections instead of keeping the ones
+     * that did not help.
+     */
+    private void retireBeyond(int want) {
+        List<Worker> excess;
+        synchronized (monitor) {
+            List<Worker> live = new ArrayList<>();
+            for (Worker w : workers) {
+                if (!w.retire) {
+                    live.add(w);
+                }
+            }
+            if (live.size() <= want) {
+                return;
+            }
+            excess = new ArrayList<>(live.subList(want, live.size()));
+        }
+        for (Worker w : excess) {
+            w.retire = true;
+            SegmentTable.Segment s = w.segment;
+            if (s != null) {
+                table.shorten(s, 64 * 1024);
+            }
+        }
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
+    }
+
+    /**
      * A connection far slower than the median of the others gives the rest of its range away
      * (it keeps a short stretch), so that faster connections take it, and is then replaced by a
      * new connection (a slow flow on a shaped or bad path rarely gets faster; a new one usually
@@ -366,11 +400,20 @@ public final class SegmentedBody {
         double median = sorted[sorted.length / 2];
         for (int i = 0; i < ws.size(); i++) {
             Worker w = ws.get(i);
-            if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE) {
+            boolean below = median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE;
+            long seq = w.ratedAt;
+            if (!below) {
+                w.slowMeasurements = 0;
+            } else if (seq != w.lastJudged) {
+                w.slowMeasurements++; // a new measurement, below the line again
+            }
+            w.lastJudged = seq;
+            if (below) {
                 slow = true;
             }
-            if (median > 0 && rates[i] >= 0 && rates[i] < median * SLOW_SHARE
-                    && w.segment != null) {
+            // Acted on only after two measurements in a row: one can be noise (a loaded
+            // machine, a shaper's burst), and replacing a connection costs a new one.
+            if (below && w.slowMeasurements >= SLOW_MEASUREMENTS && w.segment != null) {
                 // Keep what it fetches in one tick at its own rate; the rest goes to others.
                 long keep = Math.max(64 * 1024, (long) (rates[i] * TICK_NANOS / 1e9));
                 w.retire = true; // after what it keeps, a new connection takes over
@@ -527,6 +570,11 @@ public final class SegmentedBody {
          * connection is closed (not pooled: a slow flow stays slow) and a new one takes over.
          */
         volatile boolean retire;
+        /** When {@link #rate} was last measured. */
+        volatile long ratedAt;
+        /** Coordinator only: consecutive measurements below the slow line, the last judged. */
+        int slowMeasurements;
+        long lastJudged = Long.MIN_VALUE;
         /** Whether a response of this connection was accepted (its bytes flow). */
         volatile boolean flowing;
         /** How long the first request took to its accepted response head. */
@@ -963,6 +1011,7 @@ public final class SegmentedBody {
             rateBytes += n;
             if (rateNanos >= TICK_NANOS) {
                 rate = rateBytes * 1e9 / rateNanos;
+                ratedAt = now;
                 sources.measured(source, rate);
                 rateNanos = 0;
                 rateBytes = 0;
