@@ -3,6 +3,7 @@ package dev.haul.internal.transfer;
 import dev.haul.DownloadException;
 import dev.haul.Progress.TotalSource;
 import dev.haul.TimeSource;
+import dev.haul.internal.pipe.Activity;
 
 /**
  * Counts the bytes of one download, keeps its speed, and raises the progress events. Written only
@@ -77,9 +78,18 @@ final class ProgressTracker {
     }
 
     void advance(int bytes) throws DownloadException {
+        advance(bytes, null);
+    }
+
+    /**
+     * Counts {@code bytes} that the target took. The events (user code) run while {@code watch},
+     * if any, counts the target busy, so a slow listener is not a stalled network; the new count
+     * is published last, once the watch has seen the bytes land: whoever reads it knows the copy
+     * loop has moved on to its next read (a test on a fake clock relies on that order).
+     */
+    void advance(int bytes, Activity watch) throws DownloadException {
         long now = time.nanoTime();
         long d = done + bytes;
-        done = d;
         long dt = now - lastSampleNanos;
         if (dt >= SPEED_SAMPLE_NANOS) {
             double instant = (d - lastSampleBytes) * 1e9 / dt;
@@ -88,15 +98,31 @@ final class ProgressTracker {
             lastSampleNanos = now;
             lastSampleBytes = d;
         }
-        if (now - lastEventNanos >= LISTENER_INTERVAL_NANOS) {
-            lastEventNanos = now;
-            events.progress(snapshot());
-        }
+        boolean event = now - lastEventNanos >= LISTENER_INTERVAL_NANOS;
+        int pct = -1;
         if (wantsPercent) {
             long t = total >= 0 ? total : GUESS_BYTES;
-            int pct = t == 0 ? 99 : (int) Math.min(99, d * 100 / t); // 100 only on success
-            reportPercent(pct);
+            pct = t == 0 ? 99 : (int) Math.min(99, d * 100 / t); // 100 only on success
         }
+        if (event || pct > lastPercent) {
+            if (watch != null) {
+                watch.targetBusy(true);
+            }
+            try {
+                if (event) {
+                    lastEventNanos = now;
+                    events.progress(new TransferEvents.Snapshot(d, total, source, bytesPerSecond,
+                            attempt, connections));
+                }
+                reportPercent(pct);
+            } finally {
+                if (watch != null) {
+                    watch.targetBusy(false);
+                    watch.arrived();
+                }
+            }
+        }
+        done = d;
     }
 
     /** The body is complete and verified: the final progress event, before the commit. */

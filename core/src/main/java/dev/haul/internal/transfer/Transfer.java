@@ -725,12 +725,14 @@ public final class Transfer {
                 return segmented(ex, watch, accept, plan);
             }
             BodySource from = rateGate.around(Stages.watched(ex::read, watch), watch);
-            BodyTarget target = Stages.busy(Stages.limited(Stages.hashing(Stages.counted(
-                    sink::write, n -> {
+            // Counted outside the busy stage: the progress a caller sees is published only once
+            // the stall watch knows the bytes landed (the progress events count as busy).
+            BodyTarget target = Stages.counted(Stages.busy(Stages.limited(Stages.hashing(
+                    sink::write, checksum), expected, url), watch), n -> {
                 bodyBytes[0] += n;
                 received += n;
-                progress.advance(n);
-            }), checksum), expected, url), watch);
+                progress.advance(n, watch);
+            });
             Pipe.copy(from, target, buffer);
             if (expected >= 0 && bodyBytes[0] < expected) {
                 return new Failed(new DownloadException(Reason.NETWORK, url, "body ended after "
