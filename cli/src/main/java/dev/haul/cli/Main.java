@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -31,11 +32,6 @@ import picocli.CommandLine.Command;
 @Command(name = "haul",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        subcommands = {GetCommand.class, DemoCommand.class, CdsTraining.class,
-            // the service: the daemon and its client commands (docs/api.md)
-            dev.haul.daemon.DaemonCommand.class, AddCommand.class, LsCommand.class,
-            PauseCommand.class, ResumeCommand.class, RmCommand.class, WaitCommand.class,
-            StatsCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Downloads files over HTTP(S): resumable, verifiable, in parallel.",
@@ -54,6 +50,32 @@ import picocli.CommandLine.Command;
         footerHeading = "%n",
         footer = {"Docs: docs/cli.md"})
 public final class Main implements Callable<Integer> {
+
+    /**
+     * The subcommands, by name, in the order {@code haul --help} lists them (the hidden
+     * {@code __cds-training} is not listed). They are added to the command line in {@link #run},
+     * and only the one named when a command line names one: picocli builds a command's model by
+     * reflection over its annotations, and doing so for all of them took about a quarter of
+     * {@code haul get}'s start-up.
+     */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("get", GetCommand.class);
+        m.put("demo", DemoCommand.class);
+        m.put("__cds-training", CdsTraining.class);
+        // the service: the daemon and its client commands (docs/api.md)
+        m.put("daemon", dev.haul.daemon.DaemonCommand.class);
+        m.put("add", AddCommand.class);
+        m.put("ls", LsCommand.class);
+        m.put("pause", PauseCommand.class);
+        m.put("resume", ResumeCommand.class);
+        m.put("rm", RmCommand.class);
+        m.put("wait", WaitCommand.class);
+        m.put("stats", StatsCommand.class);
+        return Collections.unmodifiableMap(m);
+    }
 
     /** How long Ctrl-C waits for running downloads to stop before the JVM exits. */
     static final Duration INTERRUPT_WAIT = Duration.ofMillis(800);
@@ -181,6 +203,12 @@ public final class Main implements Callable<Integer> {
 
     int run(String... args) {
         CommandLine cl = new CommandLine(this);
+        Class<?> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cl.addSubcommand(args[0], named);
+        } else { // help, a usage error (picocli suggests the nearest name), or -V
+            SUBCOMMANDS.forEach(cl::addSubcommand);
+        }
         cl.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true));
         Map<String, String> codes = new LinkedHashMap<>();
@@ -188,6 +216,9 @@ public final class Main implements Callable<Integer> {
             codes.put(String.format("%3d", c.code), c.meaning);
         }
         for (CommandLine c : new CommandLine[] {cl, cl.getSubcommands().get("get")}) {
+            if (c == null) {
+                continue;
+            }
             c.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
                     .exitCodeList(codes);
         }
