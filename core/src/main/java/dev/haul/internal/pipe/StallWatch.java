@@ -10,6 +10,12 @@ import dev.haul.internal.http.Exchange;
  * within the response timeout, or when no body byte arrives for the stall timeout. Time the sink
  * spends taking a buffer (a slow disk, a slow chunk callback) is not a stall. The reason it fired
  * is kept for the transfer, which sees only the I/O failure of the aborted exchange.
+ *
+ * <p>One task is scheduled per exchange, at the earlier of the two timeouts, and it re-arms itself
+ * for whatever is due next when it finds nothing wrong: the arrival of the head and of body bytes
+ * only writes fields. A fast request therefore schedules one task and cancels it, and never
+ * schedules a task that becomes the timer's earliest (which wakes the timer thread) just because
+ * its head arrived; both timeouts still fire at exactly their time.
  */
 public final class StallWatch implements Activity {
     private final TimeSource time;
@@ -18,9 +24,12 @@ public final class StallWatch implements Activity {
     private final String url;
     private final Object lock = new Object();
     private volatile long lastNanos;
+    private volatile boolean headArrived;
     private volatile boolean busy;
     private volatile boolean throttled;
     private volatile DownloadException fired;
+    private long headDeadline;
+    private String headWhat;
     // Guarded by lock.
     private TimeSource.Cancellable task;
     private boolean stopped;
@@ -33,25 +42,43 @@ public final class StallWatch implements Activity {
         this.url = url;
     }
 
-    /** Aborts the exchange unless {@link #headArrived()} comes within {@code timeoutNanos}. */
+    /**
+     * Aborts the exchange unless {@link #headArrived()} comes within {@code timeoutNanos}, and from
+     * then on whenever the body stalls. Called once, before the request is sent.
+     */
     public void awaitHead(long timeoutNanos, String what) {
-        schedule(() -> fire(new DownloadException(Reason.TIMEOUT, url, "no response headers in "
-                + what)), timeoutNanos);
+        long now = time.nanoTime();
+        headDeadline = now + timeoutNanos;
+        headWhat = what;
+        schedule(Math.min(timeoutNanos, stallNanos));
     }
 
     /** The head arrived: from now on, watch the body for stalls. */
     public void headArrived() {
         lastNanos = time.nanoTime();
-        schedule(this::check, stallNanos);
+        headArrived = true;
     }
 
     private void check() {
-        long idle = busy || throttled ? 0 : time.nanoTime() - lastNanos;
+        long now = time.nanoTime();
+        if (!headArrived) {
+            long left = headDeadline - now;
+            if (left <= 0) {
+                fire(new DownloadException(Reason.TIMEOUT, url, "no response headers in "
+                        + headWhat));
+            } else {
+                // the stall timeout was the earlier: the head still has time; if it arrives
+                // meanwhile, its body is checked no later than one stall timeout after it
+                schedule(Math.min(left, stallNanos));
+            }
+            return;
+        }
+        long idle = busy || throttled ? 0 : now - lastNanos;
         if (idle >= stallNanos) {
             fire(new DownloadException(Reason.STALLED, url, "no data for "
                     + (stallNanos / 1_000_000) + " ms"));
         } else {
-            schedule(this::check, stallNanos - idle);
+            schedule(stallNanos - idle);
         }
     }
 
@@ -65,19 +92,13 @@ public final class StallWatch implements Activity {
         exchange.abort(why);
     }
 
-    private void schedule(Runnable r, long delayNanos) {
-        TimeSource.Cancellable previous;
+    private void schedule(long delayNanos) {
         synchronized (lock) {
             if (stopped) {
                 return;
             }
-            previous = task;
-            task = null;
         }
-        if (previous != null) {
-            previous.cancel();
-        }
-        TimeSource.Cancellable next = time.schedule(r, delayNanos);
+        TimeSource.Cancellable next = time.schedule(this::check, delayNanos);
         boolean cancel;
         synchronized (lock) {
             cancel = stopped;
