@@ -38,7 +38,8 @@ public final class ArchivableJar {
     public static void main(String[] args) throws Exception {
         Path in = Path.of(args[0]);
         Path out = Path.of(args[1]);
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        // Two launchers starting at once after a build each write their own copy; the last move wins.
+        Path tmp = out.resolveSibling(out.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         List<String> raised = new ArrayList<>();
         try (URLClassLoader jarClasses = new URLClassLoader(new java.net.URL[] {in.toUri().toURL()},
                 ClassLoader.getPlatformClassLoader())) {
