@@ -85,7 +85,9 @@ final class ProgressTracker {
      * Counts {@code bytes} that the target took. The events (user code) run while {@code watch},
      * if any, counts the target busy, so a slow listener is not a stalled network; the new count
      * is published last, once the watch has seen the bytes land: whoever reads it knows the copy
-     * loop has moved on to its next read (a test on a fake clock relies on that order).
+     * loop has moved on to its next read (a test on a fake clock relies on that order). So a
+     * listener that asks the download for its progress while in its callback may read the count
+     * before this chunk; the snapshot it is handed has it.
      */
     void advance(int bytes, Activity watch) throws DownloadException {
         long now = time.nanoTime();
