@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * What haul finished in a download directory, so that running the same command again can tell a
@@ -70,6 +71,9 @@ final class DirectoryState {
             + " Safe to delete.\n";
     /** A state file larger than this is not read: it cannot be one haul wrote for a directory. */
     static final long MAX_BYTES = 64L * 1024 * 1024;
+    // Compiled once: a state file holds a line per file, read at the start and the end of a run.
+    private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern SIZE = Pattern.compile("[0-9]{1,18}");
 
     /** One finished file. */
     record Entry(String name, String urlHash, long size, String etag, Instant lastModified,
@@ -288,8 +292,8 @@ final class DirectoryState {
             return null;
         }
         String name = unescape(f[0]);
-        if (name == null || !plainName(name) || !f[1].matches("[0-9a-f]{64}")
-                || !f[2].matches("[0-9]{1,18}")) {
+        if (name == null || !plainName(name) || !HASH.matcher(f[1]).matches()
+                || !SIZE.matcher(f[2]).matches()) {
             return null;
         }
         String etag = unescape(f[3]);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Local file names for {@code -d DIR}: taken from the URL, made safe, and never an existing file.
@@ -22,6 +23,9 @@ import java.util.Set;
  * second decoding could turn into a separator either, because {@code %} survives only as itself.
  */
 final class FileNames {
+    /** Either path separator: compiled once, not per URL. */
+    private static final Pattern SEPARATORS = Pattern.compile("[/\\\\]");
+
 
     /** What wget names the body of a URL whose path ends in {@code /}. */
     static final String INDEX = "index.html";
@@ -62,7 +66,7 @@ final class FileNames {
             }
         });
         List<String> parts = new ArrayList<>();
-        for (String part : clean.toString().split("[/\\\\]", -1)) {
+        for (String part : SEPARATORS.split(clean.toString(), -1)) {
             String p = part.strip();
             if (!p.isEmpty() && !p.equals(".") && !p.equals("..")) {
                 parts.add(p);
